@@ -1,0 +1,1000 @@
+/**
+ * AST → network model, once per document version. Reads what the file says, applies the
+ * defaults of a standard install, and leaves the generated state (what the daemons would
+ * program) to `model/generate`, materialised per namespace on first use.
+ *
+ * What parses but cannot be (a property given twice, an unknown mode, an address literal
+ * with an octet over 255) is reported here as a finding on the exact token, and the rest
+ * of the model is still built.
+ */
+import { type AstNode, type CstNode, GrammarUtils } from 'langium';
+import * as ast from './generated/ast';
+import { type Cidr, type Ip, cidr, contains, parseCidr, parseIp } from '../model/address';
+import { type Finding, Codes } from '../checks/finding';
+import { cniGenerator } from '../model/generate';
+import type { CniGenerator } from '../model/generate';
+import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
+import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
+import { LineIndex } from '../model/source-text';
+import { CALICO_VXLAN_PORT, CALICO_VXLAN_VNI } from '../model/generate/calico';
+import type {
+    AddressOwner, CniBackend, CniConfig, CniPlugin, ClusterModel, Flow, FlowSource, FlowTarget, Host, IpvsScheduler,
+    Link, LinkKind, Netns, Network, Node, NodeAddress, Origin, Pod, Protocol, ProxyConfig, ProxyMode, Route,
+    RouteType, Service, ServicePort, ServiceType, Span, Sysctls, Nexthop,
+} from '../model/types';
+import { LINK_KINDS } from '../model/types';
+import { findService, nameIndex, podNamespace, serviceNamespace } from './name-index';
+import { sourceNamespace } from './scope';
+
+export interface BuildResult {
+    readonly model: ClusterModel;
+    /** What the builder itself found wrong (literals, duplicates, unknown words). */
+    readonly findings: Finding[];
+}
+
+// ---------------------------------------------------------------- spans
+
+export function spanOf(node: AstNode | undefined): Span | undefined {
+    const c = node?.$cstNode;
+    return c ? { start: c.offset, end: c.end } : undefined;
+}
+
+function cstSpan(c: CstNode | undefined): Span | undefined {
+    return c ? { start: c.offset, end: c.end } : undefined;
+}
+
+/** The span of one property's tokens (the value, not the keyword before it). */
+export function propertySpan(node: AstNode | undefined, property: string, index?: number): Span | undefined {
+    if (!node?.$cstNode) return undefined;
+    return cstSpan(GrammarUtils.findNodeForProperty(node.$cstNode, property, index)) ?? spanOf(node);
+}
+
+function origin(node: AstNode | undefined): Origin {
+    return { generated: false, by: 'file', span: spanOf(node), ast: node };
+}
+
+// ---------------------------------------------------------------- words
+
+const CNI_BACKENDS: Record<string, CniBackend[]> = {
+    flannel: ['vxlan', 'udp', 'host-gw'],
+    calico: ['ipip', 'vxlan', 'bgp'],
+    bridge: [],
+    none: [],
+};
+const PROXY_MODES: ProxyMode[] = ['iptables', 'nftables', 'ipvs', 'userspace'];
+const SCHEDULERS: IpvsScheduler[] = ['rr', 'lc', 'dh', 'sh', 'sed', 'nq'];
+const SERVICE_TYPES: ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer'];
+const PROTOCOLS: Protocol[] = ['tcp', 'udp', 'sctp'];
+
+/** Case-insensitive pick from `choices`, as kubectl's words are written in several cases. */
+function pick<T extends string>(word: string | undefined, choices: readonly T[]): T | undefined {
+    if (word === undefined) return undefined;
+    const lower = word.toLowerCase();
+    return choices.find(c => c.toLowerCase() === lower);
+}
+
+function oneOf(choices: readonly string[]): string {
+    return choices.length <= 1 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+}
+
+// ---------------------------------------------------------------- builder
+
+class ModelBuilder {
+    readonly findings: Finding[] = [];
+    private readonly lines: LineIndex;
+
+    constructor(private readonly root: ast.Document, text: string) {
+        this.lines = new LineIndex(text);
+    }
+
+    private error(code: string, message: string, span: Span | undefined, extra: Partial<Finding> = {}): void {
+        if (span) this.findings.push({ code, severity: 'error', message, span, ...extra });
+    }
+
+    /** Reports the second and later items of one kind in one block: "a property given twice". */
+    private once<T extends AstNode>(items: readonly AstNode[], is: (n: AstNode) => n is T, what: string, where: string): T | undefined {
+        let first: T | undefined;
+        for (const item of items) {
+            if (!is(item)) continue;
+            if (!first) { first = item; continue; }
+            this.error(Codes.invalidDeclaration, `${what} is given twice in ${where}: a block holds one ${what}`, spanOf(item), {
+                related: first.$cstNode ? [{ span: spanOf(first)!, message: `first ${what} here` }] : undefined,
+            });
+        }
+        return first;
+    }
+
+    private ip(node: AstNode, property: string, text: string | undefined, index?: number): Ip | undefined {
+        if (text === undefined) return undefined;
+        const ip = parseIp(text);
+        if (ip === undefined) {
+            this.error(Codes.invalidAddress, `'${text}' is not an IPv4 address: each of its four octets is 0–255`, propertySpan(node, property, index));
+        }
+        return ip;
+    }
+
+    private prefix(node: AstNode, property: string, text: string | undefined): Cidr | undefined {
+        if (text === undefined) return undefined;
+        const c = parseCidr(text);
+        if (!c) {
+            const [addr, len] = text.split('/');
+            const why = parseIp(addr) === undefined ? 'each of its four octets is 0–255' : `a prefix length is 0–32, not ${len}`;
+            this.error(Codes.invalidAddress, `'${text}' is not an IPv4 prefix: ${why}`, propertySpan(node, property));
+        }
+        return c;
+    }
+
+    /** An address with an optional prefix (`100.100.137.201/24`). */
+    private addressOrPrefix(node: AstNode, property: string, text: string): { ip?: Ip; length?: number } {
+        if (text.includes('/')) {
+            const c = this.prefix(node, property, text);
+            return c ? { ip: c.address, length: c.length } : {};
+        }
+        return { ip: this.ip(node, property, text) };
+    }
+
+    build(): ClusterModel {
+        const cluster = this.root.clusters[0];
+        for (const extra of this.root.clusters.slice(1)) {
+            this.error(Codes.invalidDeclaration, `a file describes one cluster; '${extra.name}' is a second one`, propertySpan(extra, 'name'));
+        }
+        const items = cluster?.items ?? [];
+        const where = `cluster ${cluster?.name ?? ''}`.trim();
+
+        const podNetworkDecl = this.once(items, ast.isPodNetwork, 'podNetwork', where);
+        const serviceNetworkDecl = this.once(items, ast.isServiceNetwork, 'serviceNetwork', where);
+        const domainDecl = this.once(items, ast.isClusterDomain, 'clusterDomain', where);
+        const rangeDecl = this.once(items, ast.isNodePortRange, 'nodePortRange', where);
+        const cniDecl = this.once(items, ast.isCni, 'cni', where);
+        const proxyDecl = this.once(items, ast.isKubeProxy, 'proxy', where);
+
+        const podNetwork = podNetworkDecl ? this.prefix(podNetworkDecl, 'cidr', podNetworkDecl.cidr) : undefined;
+        const serviceNetwork = serviceNetworkDecl ? this.prefix(serviceNetworkDecl, 'cidr', serviceNetworkDecl.cidr) : undefined;
+        const nodePortRange = { from: 30000, to: 32767, span: spanOf(rangeDecl) };
+        if (rangeDecl) {
+            if (rangeDecl.from > rangeDecl.to || rangeDecl.to > 65535 || rangeDecl.from < 1) {
+                this.error(Codes.invalidDeclaration, `nodePortRange ${rangeDecl.from}-${rangeDecl.to} is not a range of ports (1–65535, low-high)`, spanOf(rangeDecl));
+            } else {
+                nodePortRange.from = rangeDecl.from;
+                nodePortRange.to = rangeDecl.to;
+            }
+        }
+        const cni = this.cni(cniDecl);
+        const proxy = this.proxy(proxyDecl);
+
+        const networks: Network[] = [];
+        const networkByName = new Map<string, Network>();
+        for (const item of items) {
+            if (!ast.isNetwork(item)) continue;
+            const n = this.network(item);
+            if (!n) continue;
+            if (networkByName.has(n.name)) {
+                this.error(Codes.invalidDeclaration, `network '${n.name}' is declared twice`, propertySpan(item, 'name'), {
+                    related: [{ span: networkByName.get(n.name)!.spans.name!, message: `first network '${n.name}'` }],
+                });
+                continue;
+            }
+            networks.push(n);
+            networkByName.set(n.name, n);
+        }
+
+        const partial = {
+            name: cluster?.name ?? '', podNetwork, podNetworkSpan: propertySpan(podNetworkDecl, 'cidr'), serviceNetwork,
+            serviceNetworkSpan: propertySpan(serviceNetworkDecl, 'cidr'),
+            clusterDomain: domainDecl?.domain.replace(/\.$/, '') ?? 'cluster.local', nodePortRange, cni, proxy, networks, networkByName,
+        };
+
+        // Nodes and their pods.
+        const nodes: NodeImpl[] = [];
+        const nodeByName = new Map<string, Node>();
+        const pods: Pod[] = [];
+        const podByKey = new Map<string, Pod>();
+        const cniModel = { nodes, podNetwork, cni, networks };
+        const generator = cniGenerator(cniModel);
+        const netnsById = new Map<string, Netns>();
+        for (const item of items) {
+            if (!ast.isNode(item)) continue;
+            const node = this.node(item, networkByName, generator, netnsById);
+            if (nodeByName.has(node.name)) {
+                this.error(Codes.invalidDeclaration, `node '${node.name}' is declared twice`, propertySpan(item, 'name'), {
+                    related: [{ span: nodeByName.get(node.name)!.nameSpan!, message: `first node '${node.name}'` }],
+                });
+                continue;
+            }
+            nodes.push(node);
+            nodeByName.set(node.name, node);
+            for (const pod of node.pods) {
+                if (podByKey.has(pod.key)) {
+                    const first = podByKey.get(pod.key)!;
+                    this.error(Codes.invalidDeclaration, `pod '${pod.key}' is declared twice (on ${first.node.name} and ${node.name})`, pod.nameSpan, {
+                        related: first.nameSpan ? [{ span: first.nameSpan, message: `first pod '${pod.key}' on ${first.node.name}` }] : undefined,
+                    });
+                    continue;
+                }
+                pods.push(pod);
+                podByKey.set(pod.key, pod);
+            }
+        }
+        if (cni.plugin === 'calico') allocateBlocks(nodes, podNetwork, cni.blockSize);
+
+        const services: Service[] = [];
+        const serviceByKey = new Map<string, Service>();
+        for (const item of items) {
+            if (!ast.isService(item)) continue;
+            const s = this.service(item, pods);
+            if (serviceByKey.has(s.key)) {
+                this.error(Codes.invalidDeclaration, `service '${s.key}' is declared twice`, s.nameSpan, {
+                    related: [{ span: serviceByKey.get(s.key)!.nameSpan!, message: `first service '${s.key}'` }],
+                });
+                continue;
+            }
+            services.push(s);
+            serviceByKey.set(s.key, s);
+        }
+
+        const hosts: Host[] = [];
+        const hostByName = new Map<string, Host>();
+        for (const item of items) {
+            if (!ast.isHost(item)) continue;
+            const h = this.host(item, networkByName, netnsById);
+            if (!h) continue;
+            if (hostByName.has(h.name)) {
+                this.error(Codes.invalidDeclaration, `host '${h.name}' is declared twice`, propertySpan(item, 'name'));
+                continue;
+            }
+            hosts.push(h);
+            hostByName.set(h.name, h);
+        }
+
+        const flows: Flow[] = [];
+        const flowByName = new Map<string, Flow>();
+        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
+        for (const n of nodes) astToModel.set(n.origin.ast as AstNode, n);
+        for (const p of pods) astToModel.set(p.origin.ast as AstNode, p);
+        for (const h of hosts) astToModel.set(h.origin.ast as AstNode, h);
+        for (const s of services) astToModel.set(s.origin.ast as AstNode, s);
+        for (const item of items) {
+            if (!ast.isFlow(item)) continue;
+            const f = this.flow(item, astToModel, partial.clusterDomain);
+            if (flowByName.has(f.name)) {
+                this.error(Codes.invalidDeclaration, `flow '${f.name}' is declared twice`, f.spans.name ?? f.origin.span, {
+                    related: [{ span: flowByName.get(f.name)!.spans.name ?? flowByName.get(f.name)!.origin.span!, message: `first flow '${f.name}'` }],
+                });
+                continue;
+            }
+            flows.push(f);
+            flowByName.set(f.name, f);
+        }
+
+        const owners = ownership(nodes, pods, hosts, services, networks, generator);
+        const lines = this.lines;
+        return {
+            ...partial, nodes, pods, services, hosts, flows, nodeByName, podByKey, serviceByKey, hostByName, flowByName, owners,
+            netns(id: string): Netns | undefined {
+                const cached = netnsById.get(id);
+                if (cached) return cached;
+                const [kind, name] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
+                if (kind === 'node') return nodeByName.get(name)?.netns();
+                if (kind === 'pod') return podByKey.get(name)?.netns();
+                if (kind === 'host') return hostByName.get(name)?.netns();
+                return undefined;
+            },
+            rangeOf: (span: Span) => lines.range(span),
+        };
+    }
+
+    // ------------------------------------------------------------ cluster settings
+
+    private cni(decl: ast.Cni | undefined): CniConfig {
+        const o = origin(decl);
+        let plugin: CniPlugin = 'flannel';
+        let backend: CniBackend = 'vxlan';
+        if (decl) {
+            const p = pick(decl.plugin, ['flannel', 'calico', 'bridge', 'none'] as const);
+            if (!p) {
+                this.error(Codes.invalidDeclaration, `unknown CNI '${decl.plugin}': expected flannel, calico, bridge or none`, propertySpan(decl, 'plugin'));
+            } else {
+                plugin = p;
+                const backends = CNI_BACKENDS[p];
+                if (decl.backend === undefined) {
+                    backend = backends[0] ?? 'none';
+                } else {
+                    const b = pick(decl.backend, backends);
+                    if (!b) {
+                        this.error(Codes.invalidDeclaration, backends.length
+                            ? `unknown ${p} backend '${decl.backend}': expected ${oneOf(backends)}`
+                            : `cni ${p} takes no backend ('${decl.backend}')`, propertySpan(decl, 'backend'));
+                        backend = backends[0] ?? 'none';
+                    } else backend = b;
+                }
+            }
+        }
+        const settings = new Map<string, ast.Setting>();
+        for (const s of decl?.options ?? []) {
+            if (settings.has(s.key)) {
+                this.error(Codes.invalidDeclaration, `${s.key} is given twice in the cni block`, spanOf(s), {
+                    related: [{ span: spanOf(settings.get(s.key))!, message: `first ${s.key}` }],
+                });
+            } else settings.set(s.key, s);
+        }
+        const allowed: Record<string, string[]> = {
+            flannel: ['vni', 'port', 'ipMasq'],
+            calico: ['blockSize', 'ipipMode', 'natOutgoing', 'vni', 'port'],
+            bridge: [], none: [],
+        };
+        const num = (key: string, dflt: number, min: number, max: number): number => {
+            const s = settings.get(key);
+            if (!s) return dflt;
+            if (typeof s.value !== 'number' || s.value < min || s.value > max) {
+                this.error(Codes.invalidDeclaration, `${key} takes a number from ${min} to ${max}, not '${s.value}'`, propertySpan(s, 'value'));
+                return dflt;
+            }
+            return s.value;
+        };
+        const bool = (key: string, dflt: boolean): boolean => {
+            const s = settings.get(key);
+            if (!s) return dflt;
+            const v = pick(String(s.value), ['true', 'false'] as const);
+            if (!v) {
+                this.error(Codes.invalidDeclaration, `${key} takes true or false, not '${s.value}'`, propertySpan(s, 'value'));
+                return dflt;
+            }
+            return v === 'true';
+        };
+        for (const [key, s] of settings) {
+            if (!allowed[plugin].includes(key)) {
+                this.error(Codes.invalidDeclaration, `${key} is not a setting of cni ${plugin}${allowed[plugin].length ? ` (it takes ${oneOf(allowed[plugin])})` : ''}`, propertySpan(s, 'key'));
+            }
+        }
+        const calicoVxlan = plugin === 'calico' && backend === 'vxlan';
+        const vni = num('vni', calicoVxlan ? CALICO_VXLAN_VNI : 1, 0, 16777215);
+        const port = num('port', calicoVxlan ? CALICO_VXLAN_PORT : backend === 'udp' ? 8285 : 8472, 1, 65535);
+        let ipipMode: CniConfig['ipipMode'] = 'Always';
+        const modeSetting = settings.get('ipipMode');
+        if (modeSetting) {
+            const m = pick(String(modeSetting.value), ['Always', 'CrossSubnet', 'Never'] as const);
+            if (!m) this.error(Codes.invalidDeclaration, `ipipMode takes Always, CrossSubnet or Never, not '${modeSetting.value}'`, propertySpan(modeSetting, 'value'));
+            else ipipMode = m;
+        }
+        const overhead = backend === 'vxlan' ? 50 : backend === 'udp' ? 28 : backend === 'ipip' && ipipMode !== 'Never' ? 20 : 0;
+        return {
+            plugin, backend, vni, port, ipMasq: bool('ipMasq', true), blockSize: num('blockSize', 26, 20, 32),
+            ipipMode, natOutgoing: bool('natOutgoing', true), overhead, origin: o,
+        };
+    }
+
+    private proxy(decl: ast.KubeProxy | undefined): ProxyConfig {
+        let mode: ProxyMode = 'iptables';
+        let scheduler: IpvsScheduler = 'rr';
+        let masqueradeAll = false;
+        if (decl) {
+            const m = pick(decl.mode, PROXY_MODES);
+            if (!m) this.error(Codes.invalidDeclaration, `unknown kube-proxy mode '${decl.mode}': expected ${oneOf(PROXY_MODES)}`, propertySpan(decl, 'mode'));
+            else mode = m;
+            this.once(decl.options, ast.isProxyScheduler, 'scheduler', 'proxy');
+            this.once(decl.options, ast.isProxyMasqueradeAll, 'masqueradeAll', 'proxy');
+            for (const o of decl.options) {
+                if (ast.isProxyScheduler(o)) {
+                    const s = pick(o.scheduler, SCHEDULERS);
+                    if (!s) this.error(Codes.invalidDeclaration, `unknown IPVS scheduler '${o.scheduler}': expected ${oneOf(SCHEDULERS)}`, propertySpan(o, 'scheduler'));
+                    else scheduler = s;
+                    if (mode !== 'ipvs') this.error(Codes.invalidDeclaration, `a scheduler applies to proxy ipvs only, not ${mode}`, spanOf(o));
+                } else if (ast.isProxyMasqueradeAll(o)) {
+                    masqueradeAll = true;
+                    if (mode !== 'iptables' && mode !== 'nftables') this.error(Codes.invalidDeclaration, `masqueradeAll applies to proxy iptables and nftables, not ${mode}`, spanOf(o));
+                }
+            }
+        }
+        return { mode, masqueradeAll, scheduler, origin: origin(decl) };
+    }
+
+    private network(decl: ast.Network): Network | undefined {
+        const c = this.prefix(decl, 'cidr', decl.cidr);
+        if (!decl.name) return undefined;
+        const where = `network ${decl.name}`;
+        const mtu = this.once(decl.options, ast.isNetworkMtu, 'mtu', where);
+        const gateway = this.once(decl.options, ast.isNetworkGateway, 'gateway', where);
+        const kind = this.once(decl.options, ast.isNetworkKind, 'kind', where);
+        const limit = this.once(decl.options, ast.isNetworkRouteLimit, 'routeLimit', where);
+        let k: Network['kind'] = 'l2';
+        if (kind) {
+            const v = pick(kind.kind, ['l2', 'routed'] as const);
+            if (!v) this.error(Codes.invalidDeclaration, `unknown network kind '${kind.kind}': expected l2 or routed`, propertySpan(kind, 'kind'));
+            else k = v;
+        }
+        if (mtu && (mtu.mtu < 68 || mtu.mtu > 65535)) {
+            this.error(Codes.invalidDeclaration, `mtu ${mtu.mtu} is outside what IPv4 allows (68–65535)`, propertySpan(mtu, 'mtu'));
+        }
+        return {
+            name: decl.name, cidr: c ?? cidr(0, 32), mtu: mtu && mtu.mtu >= 68 ? mtu.mtu : 1500, mtuDeclared: !!mtu,
+            gateway: gateway ? this.ip(gateway, 'address', gateway.address) : undefined, kind: k, routeLimit: limit?.limit,
+            origin: origin(decl),
+            spans: {
+                name: propertySpan(decl, 'name'), cidr: propertySpan(decl, 'cidr'), mtu: propertySpan(mtu, 'mtu'),
+                gateway: propertySpan(gateway, 'address'), routeLimit: propertySpan(limit, 'limit'),
+            },
+        };
+    }
+
+    // ------------------------------------------------------------ nodes
+
+    private node(decl: ast.Node, networks: Map<string, Network>, generator: CniGenerator, netnsById: Map<string, Netns>): NodeImpl {
+        const where = `node ${decl.name}`;
+        const addresses: NodeAddress[] = [];
+        for (const item of decl.items) {
+            if (!ast.isNodeAddress(item)) continue;
+            const network = item.network?.ref ? networks.get(item.network.ref.name) : undefined;
+            const { ip, length } = this.addressOrPrefix(item, 'address', item.address);
+            if (ip === undefined || !network) continue;
+            addresses.push({
+                address: ip, length: length ?? network.cidr.length, network, nic: item.dev ?? 'eth0',
+                spans: { address: propertySpan(item, 'address'), network: propertySpan(item, 'network'), nic: propertySpan(item, 'dev') },
+            });
+        }
+        const podCidrDecl = this.once(decl.items, ast.isPodCidr, 'podCIDR', where);
+        const podCidr = podCidrDecl ? this.prefix(podCidrDecl, 'cidr', podCidrDecl.cidr) : undefined;
+        const blocks: Cidr[] = [];
+        const blockSpans: (Span | undefined)[] = [];
+        for (const item of decl.items) {
+            if (!ast.isBlock(item)) continue;
+            const b = this.prefix(item, 'cidr', item.cidr);
+            if (b) { blocks.push(b); blockSpans.push(propertySpan(item, 'cidr')); }
+        }
+        let sysctls: Sysctls = KUBEADM_SYSCTLS;
+        for (const item of decl.items) {
+            if (!ast.isSysctl(item)) continue;
+            const eq = item.setting.indexOf('=');
+            const r = applySysctl(sysctls, item.setting.slice(0, eq), item.setting.slice(eq + 1));
+            if (r.error) this.error(Codes.invalidDeclaration, r.error, propertySpan(item, 'setting'));
+            sysctls = r.sysctls;
+        }
+        const declaredLinks: Link[] = [];
+        for (const item of decl.items) {
+            if (ast.isLink(item)) {
+                const l = this.link(item, addresses);
+                if (!l) continue;
+                const twin = declaredLinks.find(d => d.name === l.name);
+                if (twin) {
+                    this.error(Codes.invalidDeclaration, `link ${l.name} is declared twice on ${decl.name}`, propertySpan(item, 'name'), {
+                        related: [{ span: propertySpan(twin.origin.ast as AstNode, 'name')!, message: `first link ${l.name}` }],
+                    });
+                    continue;
+                }
+                declaredLinks.push(l);
+            }
+        }
+        const routesDecl = this.once(decl.items, ast.isRoutes, 'routes block', where);
+        const declaredRoutes = routesDecl ? this.routes(routesDecl) : undefined;
+        const node = new NodeImpl({
+            name: decl.name, origin: origin(decl), nameSpan: propertySpan(decl, 'name'), addresses, podCidr,
+            podCidrSpan: propertySpan(podCidrDecl, 'cidr'), blocks, blockSpans, blocksDeclared: blocks.length > 0, declaredLinks,
+            declaredRoutes, routesSpan: spanOf(routesDecl), sysctls, pods: [],
+        }, generator, netnsById);
+        for (const item of decl.items) {
+            if (ast.isPod(item) && item.name) node.pods.push(this.pod(item, node, generator, netnsById));
+        }
+        return node;
+    }
+
+    private link(decl: ast.Link, addresses: NodeAddress[]): Link | undefined {
+        if (!decl.name) return undefined;
+        const kind = pick(decl.kind, LINK_KINDS);
+        if (!kind) {
+            this.error(Codes.invalidDeclaration, `unknown link kind '${decl.kind}': expected ${oneOf(LINK_KINDS)}`, propertySpan(decl, 'kind'));
+        }
+        const where = `link ${decl.name}`;
+        const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(decl.options, is, what, where);
+        const mtu = get(ast.isLinkMtu, 'mtu');
+        const vni = get(ast.isLinkVni, 'vni');
+        const port = get(ast.isLinkPort, 'port');
+        const parent = get(ast.isLinkParent, 'dev');
+        const master = get(ast.isLinkMaster, 'master');
+        const peer = get(ast.isLinkPeer, 'peer');
+        const vlanId = get(ast.isLinkVlanId, 'id');
+        const local = get(ast.isLinkLocal, 'local');
+        const remote = get(ast.isLinkRemote, 'remote');
+        const addrs: Cidr[] = [];
+        for (const o of decl.options) {
+            if (ast.isLinkAddress(o)) {
+                const c = this.prefix(o, 'cidr', o.cidr);
+                if (c) addrs.push(c);
+            }
+        }
+        const parentMtu = addresses.find(a => a.nic === parent?.parent)?.network.mtu ?? addresses[0]?.network.mtu ?? 1500;
+        const k: LinkKind = kind ?? 'dummy';
+        const overhead = k === 'vxlan' ? 50 : k === 'ipip' ? 20 : k === 'gre' ? 24 : k === 'vlan' ? 0 : 0;
+        const nic = addresses.find(a => a.nic === decl.name);
+        return {
+            name: decl.name, kind: k, mtu: mtu?.mtu ?? (overhead || k === 'vlan' ? parentMtu - overhead : nic?.network.mtu ?? 1500),
+            addresses: addrs.length ? addrs : nic ? [cidr(nic.address, nic.length)] : [], master: master?.bridge,
+            peer: peer ? { namespace: '', device: peer.peer } : undefined, vni: vni?.vni, port: port?.port, parent: parent?.parent,
+            vlanId: vlanId?.id, local: local ? this.ip(local, 'address', local.address) : undefined,
+            remote: remote ? this.ip(remote, 'address', remote.address) : undefined, network: nic?.network.name,
+            origin: origin(decl),
+        };
+    }
+
+    private routes(decl: ast.Routes): Route[] {
+        const out: Route[] = [];
+        for (const r of decl.routes) {
+            const built = this.route(r);
+            if (built) out.push(built);
+        }
+        return out;
+    }
+
+    private route(decl: ast.Route): Route | undefined {
+        const isDefault = decl.destination === 'default';
+        let destination: Cidr | undefined;
+        if (isDefault) destination = cidr(0, 0);
+        else destination = this.prefix(decl, 'destination', decl.destination);
+        if (!destination) return undefined;
+        const where = 'this route';
+        const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(decl.attributes, is, what, where);
+        const via = get(ast.isRouteVia, 'via');
+        const dev = get(ast.isRouteDev, 'dev');
+        const proto = get(ast.isRouteProto, 'proto');
+        const scope = get(ast.isRouteScope, 'scope');
+        const src = get(ast.isRouteSrc, 'src');
+        const metric = get(ast.isRouteMetric, 'metric');
+        const table = get(ast.isRouteTable, 'table');
+        const mtu = get(ast.isRouteMtu, 'mtu');
+        const pref = get(ast.isRoutePref, 'pref');
+        const expires = get(ast.isRouteExpires, 'expires');
+        const flags = new Set(decl.attributes.filter(ast.isRouteFlag).map(f => f.flag));
+        const nexthops: Nexthop[] = [];
+        for (const nh of decl.attributes.filter(ast.isNexthop)) {
+            const nvia = nh.attributes.find(ast.isRouteVia);
+            const ndev = nh.attributes.find(ast.isRouteDev);
+            const w = nh.attributes.find(ast.isNexthopWeight);
+            const nflags = new Set(nh.attributes.filter(ast.isRouteFlag).map(f => f.flag));
+            nexthops.push({
+                gateway: nvia ? this.ip(nvia, 'gateway', nvia.gateway) : undefined, dev: ndev?.dev, weight: w?.weight ?? 1,
+                onlink: nflags.has('onlink'), dead: nflags.has('dead'), linkdown: nflags.has('linkdown'), span: spanOf(nh),
+            });
+        }
+        const tableName = table ? String(table.table) : decl.type === 'local' || decl.type === 'broadcast' ? 'local' : 'main';
+        return {
+            type: (decl.type ?? 'unicast') as RouteType, destination, isDefault,
+            gateway: via ? this.ip(via, 'gateway', via.gateway) : undefined, dev: dev?.dev,
+            proto: proto !== undefined ? String(proto.proto) : undefined, scope: scope !== undefined ? String(scope.scope) : undefined,
+            src: src ? this.ip(src, 'address', src.address) : undefined, metric: metric?.metric,
+            table: tableName === '254' ? 'main' : tableName === '255' ? 'local' : tableName,
+            mtu: mtu?.mtu, mtuLocked: mtu?.locked, pref: pref?.pref, expires: expires !== undefined ? String(expires.expires) : undefined,
+            onlink: flags.has('onlink'), linkdown: flags.has('linkdown'), dead: flags.has('dead'),
+            nexthops: nexthops.length ? nexthops : undefined, origin: origin(decl),
+            spans: {
+                destination: propertySpan(decl, 'destination'), gateway: propertySpan(via, 'gateway'),
+                dev: propertySpan(dev, 'dev'), src: propertySpan(src, 'address'),
+            },
+        };
+    }
+
+    // ------------------------------------------------------------ pods
+
+    private pod(decl: ast.Pod, node: NodeImpl, generator: CniGenerator, netnsById: Map<string, Netns>): Pod {
+        const where = `pod ${decl.name}`;
+        const opts = decl.options;
+        const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(opts, is, what, where);
+        const mtu = get(ast.isPodMtu, 'mtu');
+        const iface = get(ast.isPodIface, 'iface');
+        const labelsDecl = get(ast.isPodLabels, 'labels');
+        get(ast.isPodNamespace, 'namespace');
+        const hostNetwork = !!get(ast.isPodHostNetwork, 'hostNetwork');
+        const noNetwork = !!get(ast.isPodNoNetwork, 'network none');
+        const hostPort = get(ast.isPodHostPort, 'hostPort');
+        const containers = get(ast.isPodContainers, 'containers');
+        const routesDecl = get(ast.isRoutes, 'routes block');
+        const namespace = podNamespace(decl);
+        const address = decl.address !== undefined ? this.ip(decl, 'address', decl.address) : undefined;
+        if (hostNetwork && decl.address !== undefined) {
+            this.error(Codes.invalidDeclaration, `pod ${decl.name} uses hostNetwork: it shares ${node.name}'s namespace and address and has no IP of its own`,
+                propertySpan(decl, 'address'), { fixes: [{ title: `Remove the address of hostNetwork pod ${decl.name}`, edits: [{ span: propertySpan(decl, 'address')!, newText: '' }] }] });
+        }
+        if (noNetwork && decl.address !== undefined) {
+            this.error(Codes.invalidDeclaration, `pod ${decl.name} has 'network none': it has no interface to hold an address`, propertySpan(decl, 'address'));
+        }
+        if (hostNetwork && noNetwork) {
+            this.error(Codes.invalidDeclaration, `pod ${decl.name} cannot be both hostNetwork and 'network none'`, spanOf(opts.find(ast.isPodNoNetwork)));
+        }
+        if (!hostNetwork && !noNetwork && decl.address === undefined) {
+            this.error(Codes.invalidDeclaration, `pod ${decl.name} needs an address (or hostNetwork, or 'network none')`, propertySpan(decl, 'name'));
+        }
+        const labels = this.labels(labelsDecl?.labels ?? []);
+        const key = `${namespace}/${decl.name}`;
+        return new PodImpl({
+            name: decl.name, namespace, key, node, address: hostNetwork || noNetwork ? undefined : address,
+            addressSpan: propertySpan(decl, 'address'), nameSpan: propertySpan(decl, 'name'), mtu: mtu?.mtu, mtuSpan: propertySpan(mtu, 'mtu'),
+            hostIfaceDeclared: !!iface, labels, hostNetwork, noNetwork,
+            hostPort: hostPort ? { host: hostPort.hostPort, container: hostPort.containerPort } : undefined,
+            containers: containers?.containers.map(c => ({ name: c.name, port: c.port })) ?? [],
+            declaredRoutes: routesDecl ? this.routes(routesDecl) : undefined, origin: origin(decl),
+        }, iface?.iface, generator, netnsById);
+    }
+
+    private labels(pairs: readonly string[]): Map<string, string> {
+        const m = new Map<string, string>();
+        for (const kv of pairs) {
+            const eq = kv.indexOf('=');
+            m.set(kv.slice(0, eq), kv.slice(eq + 1));
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------ services
+
+    private service(decl: ast.Service, pods: Pod[]): Service {
+        const where = `service ${decl.name}`;
+        const items = decl.items;
+        const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(items, is, what, where);
+        const typeDecl = get(ast.isServiceType, 'type');
+        get(ast.isServiceNamespace, 'namespace');
+        const ipDecl = get(ast.isServiceClusterIp, 'clusterIP');
+        const selectorDecl = get(ast.isServiceSelector, 'selector');
+        const endpointsDecl = get(ast.isServiceEndpoints, 'endpoints');
+        const policyDecl = get(ast.isServiceTrafficPolicy, 'externalTrafficPolicy');
+        const affinityDecl = get(ast.isServiceAffinity, 'sessionAffinity');
+        const namespace = serviceNamespace(decl);
+        let type: ServiceType = 'ClusterIP';
+        if (typeDecl) {
+            const t = pick(typeDecl.type, SERVICE_TYPES);
+            if (!t) this.error(Codes.invalidDeclaration, `unknown service type '${typeDecl.type}': expected ${oneOf(SERVICE_TYPES)}`, propertySpan(typeDecl, 'type'));
+            else type = t;
+        }
+        let clusterIP: Ip | undefined;
+        let headless = false;
+        if (ipDecl) {
+            if (ipDecl.address !== undefined) clusterIP = this.ip(ipDecl, 'address', ipDecl.address);
+            else if (ipDecl.word?.toLowerCase() === 'none') headless = true;
+            else this.error(Codes.invalidDeclaration, `clusterIP takes an address or None, not '${ipDecl.word}'`, propertySpan(ipDecl, 'word'));
+        }
+        const ports: ServicePort[] = [];
+        for (const p of items.filter(ast.isServicePort)) {
+            let protocol: Protocol = 'tcp';
+            if (p.protocol !== undefined) {
+                const pr = pick(p.protocol, PROTOCOLS);
+                if (!pr) this.error(Codes.invalidDeclaration, `unknown protocol '${p.protocol}': expected TCP, UDP or SCTP`, propertySpan(p, 'protocol'));
+                else protocol = pr;
+            }
+            for (const [value, prop] of [[p.port, 'port'], [p.targetPort, 'targetPort'], [p.nodePort, 'nodePort']] as const) {
+                if (value !== undefined && (value < 1 || value > 65535)) {
+                    this.error(Codes.invalidDeclaration, `${prop} ${value} is not a port (1–65535)`, propertySpan(p, prop));
+                }
+            }
+            if (p.nodePort !== undefined && type === 'ClusterIP') {
+                this.error(Codes.invalidDeclaration, `service ${decl.name} is of type ClusterIP: a nodePort needs type NodePort or LoadBalancer`, propertySpan(p, 'nodePort'));
+            }
+            ports.push({
+                port: p.port, protocol, targetPort: p.targetPort ?? p.targetPortName ?? p.port, nodePort: p.nodePort,
+                span: spanOf(p), nodePortSpan: propertySpan(p, 'nodePort'),
+            });
+        }
+        if (selectorDecl && endpointsDecl) {
+            this.error(Codes.invalidDeclaration, `service ${decl.name} has both a selector and explicit endpoints: give one`, spanOf(endpointsDecl));
+        }
+        let policy: Service['externalTrafficPolicy'] = 'Cluster';
+        if (policyDecl) {
+            const p = pick(policyDecl.policy, ['Cluster', 'Local'] as const);
+            if (!p) this.error(Codes.invalidDeclaration, `externalTrafficPolicy takes Cluster or Local, not '${policyDecl.policy}'`, propertySpan(policyDecl, 'policy'));
+            else policy = p;
+        }
+        let affinity: Service['sessionAffinity'] = 'None';
+        if (affinityDecl) {
+            const a = pick(affinityDecl.affinity, ['None', 'ClientIP'] as const);
+            if (!a) this.error(Codes.invalidDeclaration, `sessionAffinity takes None or ClientIP, not '${affinityDecl.affinity}'`, propertySpan(affinityDecl, 'affinity'));
+            else affinity = a;
+        }
+        const selector = selectorDecl ? this.labels(selectorDecl.labels) : undefined;
+        let endpoints: Pod[] = [];
+        if (endpointsDecl) {
+            endpoints = endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
+                .map(p => pods.find(m => m.origin.ast === p)).filter((p): p is Pod => !!p);
+        } else if (selector && selector.size > 0) {
+            endpoints = pods.filter(p => p.namespace === namespace && p.address !== undefined || (p.hostNetwork && p.namespace === namespace))
+                .filter(p => matches(selector, p.labels));
+        }
+        return {
+            name: decl.name, namespace, key: `${namespace}/${decl.name}`, type, clusterIP, clusterIPSpan: propertySpan(ipDecl, 'address'),
+            headless, ports, selector, selectorSpan: spanOf(selectorDecl), endpoints, externalTrafficPolicy: policy,
+            sessionAffinity: affinity, origin: origin(decl), nameSpan: propertySpan(decl, 'name'),
+        };
+    }
+
+    private host(decl: ast.Host, networks: Map<string, Network>, netnsById: Map<string, Netns>): Host | undefined {
+        const address = this.ip(decl, 'address', decl.address);
+        if (address === undefined || !decl.name) return undefined;
+        const network = decl.network?.ref ? networks.get(decl.network.ref.name) : undefined;
+        return new HostImpl({ name: decl.name, address, addressSpan: propertySpan(decl, 'address'), network, origin: origin(decl) }, netnsById);
+    }
+
+    // ------------------------------------------------------------ flows
+
+    private flow(decl: ast.Flow, astToModel: Map<AstNode, Pod | Node | Host | Service>, domain: string): Flow {
+        const srcRef = decl.source?.endpoint;
+        const dst = decl.destination;
+        const srcNode = srcRef?.ref;
+        let source: FlowSource | undefined;
+        const srcModel = srcNode ? astToModel.get(srcNode) : undefined;
+        const sourceSpan = propertySpan(decl.source, 'endpoint');
+        if (srcModel && ast.isPod(srcNode)) {
+            source = { kind: 'pod', pod: srcModel as Pod, container: decl.source.container };
+            if (decl.source.container && !(srcModel as Pod).containers.some(c => c.name === decl.source.container)) {
+                this.error(Codes.invalidDeclaration, `pod ${(srcModel as Pod).name} has no container '${decl.source.container}'${(srcModel as Pod).containers.length ? ` (it has ${(srcModel as Pod).containers.map(c => c.name).join(', ')})` : ''}`,
+                    propertySpan(decl.source, 'container'));
+            }
+        } else if (srcModel && ast.isNode(srcNode)) source = { kind: 'node', node: srcModel as Node };
+        else if (srcModel && ast.isHost(srcNode)) source = { kind: 'host', host: srcModel as Host };
+        else if (srcModel && ast.isService(srcNode)) {
+            this.error(Codes.invalidDeclaration, `a service sends nothing itself: a flow starts at a pod, a node or a host`, sourceSpan);
+        }
+        if (decl.source?.container && source && source.kind !== 'pod') {
+            this.error(Codes.invalidDeclaration, `only a pod has containers`, propertySpan(decl.source, 'container'));
+        }
+        let target: FlowTarget | undefined;
+        const targetSpan = dst?.endpoint ? propertySpan(dst, 'endpoint') : propertySpan(dst, 'address');
+        if (dst?.address !== undefined) {
+            const a = this.ip(dst, 'address', dst.address);
+            if (a !== undefined) target = { kind: 'address', address: a };
+        } else if (dst?.endpoint?.ref) {
+            const m = astToModel.get(dst.endpoint.ref);
+            const refText = dst.endpoint.$refText;
+            if (m && ast.isService(dst.endpoint.ref)) {
+                const root = this.root;
+                const match = findService(nameIndex(root), refText + (dst.rooted ? '.' : ''), sourceNamespace(decl.source));
+                const dnsName = match?.dnsName ?? (refText.includes('.') ? refText : undefined);
+                target = { kind: 'service', service: m as Service, dnsName: dnsName ? dnsName + (dst.rooted && !dnsName.endsWith('.') ? '.' : '') : undefined };
+                if (dnsName && source && source.kind !== 'pod') {
+                    this.error(Codes.invalidDeclaration, `${source.kind}s do not use cluster DNS: '${refText}' does not resolve from ${source.kind === 'node' ? source.node.name : source.host.name}; name the service '${(m as Service).name}' or its ClusterIP`,
+                        targetSpan, { fixes: [{ title: `Name the service '${(m as Service).name}'`, edits: [{ span: targetSpan!, newText: (m as Service).namespace === 'default' ? (m as Service).name : (m as Service).key }] }] });
+                }
+            } else if (m && ast.isPod(dst.endpoint.ref)) target = { kind: 'pod', pod: m as Pod };
+            else if (m && ast.isNode(dst.endpoint.ref)) target = { kind: 'node', node: m as Node };
+            else if (m && ast.isHost(dst.endpoint.ref)) target = { kind: 'host', host: m as Host };
+        }
+        void domain;
+        const icmp = decl.options.some(ast.isFlowIcmp);
+        const sizeDecl = this.once(decl.options, ast.isFlowSize, 'size', 'this flow');
+        this.once(decl.options, ast.isFlowDf, 'df/nodf', 'this flow');
+        const dfDecl = decl.options.find(ast.isFlowDf);
+        let protocol: Flow['protocol'] = icmp ? 'icmp' : 'tcp';
+        if (dst?.protocol !== undefined) {
+            const p = pick(dst.protocol, PROTOCOLS);
+            if (!p) this.error(Codes.invalidDeclaration, `unknown protocol '${dst.protocol}': expected tcp, udp or sctp`, propertySpan(dst, 'protocol'));
+            else if (icmp) this.error(Codes.invalidDeclaration, `an icmp flow has no port protocol`, propertySpan(dst, 'protocol'));
+            else protocol = p;
+        }
+        if (icmp && dst?.port !== undefined) {
+            this.error(Codes.invalidDeclaration, `an icmp flow has no port`, propertySpan(dst, 'port'));
+        }
+        if (!icmp && dst?.port === undefined && target && target.kind !== 'pod' && target.kind !== 'address' || (!icmp && dst?.port === undefined && target?.kind === 'service')) {
+            // A TCP flow needs a port; services and nodes are reached on one.
+            this.error(Codes.invalidDeclaration, `a ${protocol} flow to ${dst?.endpoint?.$refText ?? dst?.address} needs a port (or write 'icmp')`, targetSpan);
+        }
+        if (sizeDecl && sizeDecl.size < 28) {
+            this.error(Codes.invalidDeclaration, `a flow of ${sizeDecl.size} bytes is smaller than its IP and ICMP/UDP headers (28 bytes): size is the whole IP packet`, propertySpan(sizeDecl, 'size'));
+        } else if (sizeDecl && sizeDecl.size > 65535) {
+            this.error(Codes.invalidDeclaration, `an IPv4 packet holds at most 65535 bytes, not ${sizeDecl.size}`, propertySpan(sizeDecl, 'size'));
+        }
+        if (sizeDecl && protocol === 'tcp') {
+            this.error(Codes.invalidDeclaration, `size applies to icmp and udp flows: TCP sends segments its MSS allows`, spanOf(sizeDecl));
+        }
+        const sourceText = decl.source?.$cstNode?.text ?? '';
+        const targetText = dst?.$cstNode?.text ?? '';
+        const text = decl.$cstNode ? decl.$cstNode.text.replace(/^flow\s+/, '').replace(/^[^\s:]+\s*:\s*/, decl.name ? '' : '$&').replace(/\s+/g, ' ') : '';
+        const portText = dst?.port !== undefined ? `:${dst.port}` : '';
+        const name = decl.name ?? `${decl.source?.endpoint?.$refText ?? '?'} -> ${dst?.endpoint?.$refText ?? dst?.address ?? '?'}${portText}${protocol === 'tcp' ? '' : '/' + protocol}`;
+        return {
+            name, named: decl.name !== undefined, text: text.trim(), source, target, sourceText, targetText, protocol, port: dst?.port,
+            size: sizeDecl?.size, df: dfDecl ? dfDecl.df === 'df' : true, origin: origin(decl),
+            spans: { name: propertySpan(decl, 'name'), source: sourceSpan, target: targetSpan, size: propertySpan(sizeDecl, 'size') },
+        };
+    }
+}
+
+function matches(selector: ReadonlyMap<string, string>, labels: ReadonlyMap<string, string>): boolean {
+    for (const [k, v] of selector) if (labels.get(k) !== v) return false;
+    return true;
+}
+
+/** Calico hands each node blocks from the pod network; we take them in order, skipping declared ones. */
+function allocateBlocks(nodes: NodeImpl[], podNetwork: Cidr | undefined, blockSize: number): void {
+    if (!podNetwork || blockSize < podNetwork.length) return;
+    const taken = new Set<number>();
+    for (const n of nodes) for (const b of n.blocks) taken.add(b.network);
+    const step = 2 ** (32 - blockSize);
+    let next = podNetwork.network;
+    for (const n of nodes) {
+        if (n.blocks.length > 0) continue;
+        while (taken.has(next) && next <= podNetwork.last) next += step;
+        if (next > podNetwork.last) return;
+        (n.blocks as Cidr[]).push(cidr(next, blockSize));
+        taken.add(next);
+        next += step;
+    }
+}
+
+/** Who owns each routed address: the first declaration wins; duplicates are the checks' business. */
+function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): Map<Ip, AddressOwner> {
+    const owners = new Map<Ip, AddressOwner>();
+    const add = (ip: Ip | undefined, owner: AddressOwner) => {
+        if (ip !== undefined && !owners.has(ip)) owners.set(ip, owner);
+    };
+    for (const n of networks) add(n.gateway, { kind: 'gateway', network: n });
+    for (const node of nodes) {
+        for (const a of node.addresses) add(a.address, { kind: 'node', node, device: a.nic });
+        for (const d of generator.nodeDeviceAddresses(node)) add(d.address, { kind: 'node', node, device: d.device });
+    }
+    for (const pod of pods) add(pod.address, { kind: 'pod', pod });
+    for (const host of hosts) add(host.address, { kind: 'host', host });
+    for (const s of services) add(s.clusterIP, { kind: 'service', service: s });
+    return owners;
+}
+
+// ---------------------------------------------------------------- lazily assembled namespaces
+
+type NodeFields = Omit<Node, 'netns'> & { pods: Pod[] };
+
+class NodeImpl implements Node {
+    readonly name!: string;
+    readonly origin!: Origin;
+    readonly nameSpan?: Span;
+    readonly addresses!: readonly NodeAddress[];
+    readonly podCidr?: Cidr;
+    readonly podCidrSpan?: Span;
+    readonly blocks!: readonly Cidr[];
+    readonly blockSpans!: readonly (Span | undefined)[];
+    readonly blocksDeclared!: boolean;
+    readonly declaredLinks!: readonly Link[];
+    readonly declaredRoutes?: readonly Route[];
+    readonly routesSpan?: Span;
+    readonly sysctls!: Sysctls;
+    readonly pods!: Pod[];
+
+    constructor(fields: NodeFields, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
+        Object.assign(this, fields);
+    }
+
+    netns(): Netns {
+        const id = `node:${this.name}`;
+        let ns = this.cache.get(id);
+        if (ns) return ns;
+        const links = new Map<string, Link>();
+        const kubelet: Origin = { generated: true, by: 'kubelet', span: this.origin.span, ast: this.origin.ast };
+        for (const a of this.addresses) {
+            const existing = links.get(a.nic);
+            const addr = cidr(a.address, a.length);
+            links.set(a.nic, existing ? { ...existing, addresses: [...existing.addresses, addr] }
+                : { name: a.nic, kind: 'nic', mtu: a.network.mtu, addresses: [addr], network: a.network.name, origin: kubelet });
+        }
+        for (const l of this.generator.nodeLinks(this)) links.set(l.name, l);
+        for (const pod of this.pods) {
+            if (pod.hostNetwork || pod.noNetwork) continue;
+            const plumbing = this.generator.pod(pod);
+            links.set(pod.hostIface, {
+                name: pod.hostIface, kind: 'veth', mtu: pod.mtu ?? plumbing.mtu, addresses: [], master: plumbing.master,
+                peer: { namespace: `pod:${pod.key}`, device: 'eth0' }, proxyArp: !plumbing.master,
+                origin: { generated: true, by: this.generator.author, span: pod.origin.span, ast: pod.origin.ast },
+            });
+        }
+        // Declared links replace generated ones of the same name (keeping what the file leaves unsaid).
+        for (const l of this.declaredLinks) {
+            const generated = links.get(l.name);
+            links.set(l.name, generated ? {
+                ...generated, ...Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)),
+                addresses: l.addresses.length ? l.addresses : generated.addresses,
+            } as Link : l);
+        }
+        let routes: Route[];
+        if (this.declaredRoutes) {
+            routes = [...this.declaredRoutes];
+        } else {
+            routes = [];
+            const p = this.addresses[0];
+            if (p?.network.gateway !== undefined) routes.push(defaultRoute(p.network.gateway, p.nic, kubelet));
+            routes.push(...this.generator.nodeRoutes(this));
+        }
+        const { neighbors, fdb } = this.generator.nodeNeighbors(this);
+        ns = assembleNetns({
+            id, kind: 'node', name: this.name, links: [...links.values()], routes, routesDeclared: !!this.declaredRoutes,
+            neighbors, fdb, sysctls: this.sysctls,
+        });
+        this.cache.set(id, ns);
+        return ns;
+    }
+}
+
+type PodFields = Omit<Pod, 'netns' | 'hostIface'>;
+
+class PodImpl implements Pod {
+    readonly name!: string;
+    readonly namespace!: string;
+    readonly key!: string;
+    readonly node!: Node;
+    readonly address?: Ip;
+    readonly addressSpan?: Span;
+    readonly nameSpan?: Span;
+    readonly mtu?: number;
+    readonly mtuSpan?: Span;
+    readonly hostIfaceDeclared!: boolean;
+    readonly labels!: ReadonlyMap<string, string>;
+    readonly hostNetwork!: boolean;
+    readonly noNetwork!: boolean;
+    readonly hostPort?: { readonly host: number; readonly container: number };
+    readonly containers!: readonly { name: string; port: number }[];
+    readonly declaredRoutes?: readonly Route[];
+    readonly origin!: Origin;
+    private readonly iface?: string;
+
+    constructor(fields: PodFields, iface: string | undefined, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
+        Object.assign(this, fields);
+        this.iface = iface;
+    }
+
+    get hostIface(): string {
+        return this.iface ?? this.generator.hostIface(this);
+    }
+
+    netns(): Netns {
+        if (this.hostNetwork) return this.node.netns();
+        const id = `pod:${this.key}`;
+        let ns = this.cache.get(id);
+        if (ns) return ns;
+        const o: Origin = { generated: true, by: this.generator.author, span: this.origin.span, ast: this.origin.ast };
+        const links: Link[] = [];
+        let routes: Route[] = [];
+        if (!this.noNetwork) {
+            const plumbing = this.generator.pod(this);
+            links.push({
+                name: 'eth0', kind: 'veth', mtu: this.mtu ?? plumbing.mtu,
+                addresses: this.address !== undefined ? [cidr(this.address, plumbing.addressLength)] : [],
+                peer: { namespace: `node:${this.node.name}`, device: this.hostIface }, origin: o,
+            });
+            routes = this.declaredRoutes ? [...this.declaredRoutes] : plumbing.routes;
+        }
+        ns = assembleNetns({
+            id, kind: 'pod', name: this.name, links, routes, routesDeclared: !!this.declaredRoutes, sysctls: { ipForward: false, bridgeNfCallIptables: false, rpFilter: 0 },
+        });
+        this.cache.set(id, ns);
+        return ns;
+    }
+}
+
+class HostImpl implements Host {
+    readonly name!: string;
+    readonly address!: Ip;
+    readonly addressSpan?: Span;
+    readonly network?: Network;
+    readonly origin!: Origin;
+
+    constructor(fields: Omit<Host, 'netns'>, private readonly cache: Map<string, Netns>) {
+        Object.assign(this, fields);
+    }
+
+    netns(): Netns {
+        const id = `host:${this.name}`;
+        let ns = this.cache.get(id);
+        if (ns) return ns;
+        const o: Origin = { generated: true, by: 'kubelet', span: this.origin.span, ast: this.origin.ast };
+        const links: Link[] = [];
+        const routes: Route[] = [];
+        if (this.network) {
+            links.push({ name: 'eth0', kind: 'nic', mtu: this.network.mtu, addresses: [cidr(this.address, this.network.cidr.length)], network: this.network.name, origin: o });
+            if (this.network.gateway !== undefined) routes.push(defaultRoute(this.network.gateway, 'eth0', o));
+        } else {
+            // Beyond the gateway: one uplink toward the cluster's networks.
+            links.push({ name: 'eth0', kind: 'nic', mtu: 1500, addresses: [hostCidr(this.address)], origin: o });
+            routes.push(route({ destination: cidr(0, 0), isDefault: true, dev: 'eth0', scope: 'link', origin: o }));
+        }
+        ns = assembleNetns({ id, kind: 'host', name: this.name, links, routes, routesDeclared: false, sysctls: { ipForward: false, bridgeNfCallIptables: false, rpFilter: 0 } });
+        this.cache.set(id, ns);
+        return ns;
+    }
+}
+
+export function buildModel(root: ast.Document, text: string): BuildResult {
+    const builder = new ModelBuilder(root, text);
+    const model = builder.build();
+    return { model, findings: builder.findings };
+}
+
+export { KERNEL, contains };

@@ -1,0 +1,53 @@
+/**
+ * What a CNI daemon programs on each node and in each pod. One implementation per plugin
+ * and backend (flannel.ts, calico.ts, bridge.ts); the namespace assembly in
+ * `../netns.ts` adds what the kernel derives from addresses.
+ */
+import type { Ip } from '../address';
+import type { ClusterModel, FdbEntry, Link, Neighbor, Network, Node, Pod, Route } from '../types';
+
+export interface PodPlumbing {
+    /** eth0 MTU (and the host side's) unless the pod declares one. */
+    readonly mtu: number;
+    /** Prefix length of eth0's address: the node range's (/24) for bridges, /32 for Calico. */
+    readonly addressLength: number;
+    /** The pod's next hop: cni0's address, or Calico's 169.254.1.1. */
+    readonly gateway: Ip;
+    /** Bridge the host side is a port of (cni0, cbr0), or none (Calico routes each /32). */
+    readonly master?: string;
+    readonly hostIface: string;
+    /** Routes inside the pod, besides the connected one. */
+    readonly routes: Route[];
+}
+
+export interface CniGenerator {
+    /** Who programs the pods' plumbing (veths, pod routes). */
+    readonly author: 'flannel' | 'calico' | 'bridge-cni';
+    /** The host side of a pod's veth when the file names none. */
+    hostIface(pod: Pod): string;
+    /** Devices the daemon creates on `node` (declared links of the same name replace them). */
+    nodeLinks(node: Node): Link[];
+    /** Main-table routes it programs on `node`, besides the kernel's connected ones. */
+    nodeRoutes(node: Node): Route[];
+    nodeNeighbors(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] };
+    /** Addresses its devices hold on `node`, without building the node's namespace. */
+    nodeDeviceAddresses(node: Node): { device: string; address: Ip }[];
+    /** The overlay device a packet to another node's pods leaves by, if any (flannel.1, tunl0…). */
+    overlayDevice(node: Node): string | undefined;
+    pod(pod: Pod): PodPlumbing;
+    /** A routed network's route table entries (cloud VPC routes), for `cni bridge` / host-gw on routed networks. */
+    networkRoutes(network: Network): Route[];
+}
+
+/** The part of the model a generator reads; available before namespaces are built. */
+export type CniModel = Pick<ClusterModel, 'nodes' | 'podNetwork' | 'cni' | 'networks'>;
+
+export function primary(node: Node): { address: Ip; nic: string; network: Network } | undefined {
+    const a = node.addresses[0];
+    return a ? { address: a.address, nic: a.nic, network: a.network } : undefined;
+}
+
+/** Pods that get their own veth (not hostNetwork, not `network none`). */
+export function plumbedPods(node: Node): Pod[] {
+    return node.pods.filter(p => !p.hostNetwork && !p.noNetwork);
+}

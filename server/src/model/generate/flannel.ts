@@ -1,0 +1,152 @@
+/**
+ * flanneld and the bridge plugin it delegates to: vxlan (flannel.VNI, a route, a neighbour
+ * and an FDB entry per other node), udp (TUN flannel0 and flanneld in user space), host-gw
+ * (a route via each other node on the shared L2 network).
+ */
+import { type Ip, cidr } from '../address';
+import { macFor, vethName } from '../names';
+import { defaultRoute, firstHost, route } from '../netns';
+import type { FdbEntry, Link, Neighbor, Network, Node, Origin, Pod, Route } from '../types';
+import { type CniGenerator, type CniModel, type PodPlumbing, plumbedPods, primary } from './cni';
+
+export const FLANNEL_VXLAN_OVERHEAD = 50;
+export const FLANNEL_UDP_OVERHEAD = 28;
+
+export class Flannel implements CniGenerator {
+    readonly author = 'bridge-cni' as const;
+
+    hostIface(pod: Pod): string {
+        return vethName(pod.key);
+    }
+
+    private readonly origin: Origin;
+
+    constructor(private readonly model: CniModel) {
+        this.origin = { generated: true, by: 'flannel', span: model.cni.origin.span, ast: model.cni.origin.ast };
+    }
+
+    private get backend(): 'vxlan' | 'udp' | 'host-gw' {
+        const b = this.model.cni.backend;
+        return b === 'udp' || b === 'host-gw' ? b : 'vxlan';
+    }
+
+    get device(): string {
+        return this.backend === 'udp' ? 'flannel0' : `flannel.${this.model.cni.vni}`;
+    }
+
+    /** The MTU flanneld computes and hands the pods (subnet.env FLANNEL_MTU). */
+    mtu(node: Node): number {
+        const net = primary(node)?.network.mtu ?? 1500;
+        return net - this.model.cni.overhead;
+    }
+
+    overlayDevice(): string | undefined {
+        return this.backend === 'host-gw' ? undefined : this.device;
+    }
+
+    nodeLinks(node: Node): Link[] {
+        const p = primary(node);
+        const links: Link[] = [];
+        const podCidr = node.podCidr;
+        if (this.backend === 'vxlan' && podCidr) {
+            links.push({
+                name: this.device, kind: 'vxlan', mtu: this.mtu(node), addresses: [cidr(podCidr.network, 32)],
+                vni: this.model.cni.vni, port: this.model.cni.port, parent: p?.nic, local: p?.address, origin: this.origin,
+            });
+        } else if (this.backend === 'udp' && podCidr) {
+            links.push({
+                name: this.device, kind: 'tun', mtu: this.mtu(node), addresses: [cidr(podCidr.network, 32)],
+                port: this.model.cni.port, origin: this.origin,
+            });
+        }
+        // The bridge plugin creates cni0 with the first pod.
+        if (podCidr && plumbedPods(node).length > 0) {
+            links.push({
+                name: 'cni0', kind: 'bridge', mtu: this.mtu(node), addresses: [cidr(firstHost(podCidr), podCidr.length)],
+                origin: { generated: true, by: 'bridge-cni', span: node.origin.span, ast: node.origin.ast },
+            });
+        }
+        return links;
+    }
+
+    nodeDeviceAddresses(node: Node): { device: string; address: Ip }[] {
+        if (!node.podCidr) return [];
+        const out: { device: string; address: Ip }[] = [];
+        if (this.backend !== 'host-gw') out.push({ device: this.device, address: node.podCidr.network });
+        if (plumbedPods(node).length > 0) out.push({ device: 'cni0', address: firstHost(node.podCidr) });
+        return out;
+    }
+
+    nodeRoutes(node: Node): Route[] {
+        const routes: Route[] = [];
+        const self = primary(node);
+        if (this.backend === 'udp') {
+            if (this.model.podNetwork) routes.push(route({ destination: this.model.podNetwork, dev: this.device, origin: this.origin }));
+            return routes;
+        }
+        for (const other of this.model.nodes) {
+            if (other === node || !other.podCidr) continue;
+            const dst = cidr(other.podCidr.network, other.podCidr.length);
+            if (this.backend === 'vxlan') {
+                routes.push(route({ destination: dst, gateway: other.podCidr.network, dev: this.device, onlink: true, origin: this.origin }));
+            } else {
+                const via = primary(other);
+                if (via && self) routes.push(route({ destination: dst, gateway: via.address, dev: self.nic, origin: this.origin }));
+            }
+        }
+        return routes;
+    }
+
+    nodeNeighbors(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] } {
+        const neighbors: Neighbor[] = [];
+        const fdb: FdbEntry[] = [];
+        if (this.backend !== 'vxlan') return { neighbors, fdb };
+        for (const other of this.model.nodes) {
+            const via = primary(other);
+            if (other === node || !other.podCidr || !via) continue;
+            const mac = vtepMac(other);
+            neighbors.push({ address: other.podCidr.network, mac, dev: this.device, origin: this.origin });
+            fdb.push({ mac, dev: this.device, dst: via.address, origin: this.origin });
+        }
+        return { neighbors, fdb };
+    }
+
+    pod(pod: Pod): PodPlumbing {
+        const podCidr = pod.node.podCidr;
+        const gateway = podCidr ? firstHost(podCidr) : 0;
+        const o: Origin = { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast };
+        const routes: Route[] = [defaultRoute(gateway, 'eth0', o)];
+        if (this.model.podNetwork) routes.push(route({ destination: this.model.podNetwork, gateway, dev: 'eth0', origin: o }));
+        return {
+            mtu: this.backend === 'host-gw' ? (primary(pod.node)?.network.mtu ?? 1500) : this.mtu(pod.node),
+            addressLength: podCidr?.length ?? 24, gateway, master: 'cni0', hostIface: vethName(pod.key), routes,
+        };
+    }
+
+    networkRoutes(network: Network): Route[] {
+        // host-gw on a routed network needs the cloud to know each node's range.
+        if (this.backend !== 'host-gw' || network.kind !== 'routed') return [];
+        return nodeRangeRoutes(this.model, network);
+    }
+}
+
+/** The VTEP MAC flanneld publishes for a node (random in flanneld; stable here). */
+export function vtepMac(node: Node): string {
+    return macFor('vtep:' + node.name);
+}
+
+/** A cloud route per node range (`POD_CIDR via NODE_ADDR`), as a routed network needs without an overlay. */
+export function nodeRangeRoutes(model: CniModel, network: Network): Route[] {
+    const out: Route[] = [];
+    for (const node of model.nodes) {
+        const p = primary(node);
+        if (!p || p.network !== network) continue;
+        for (const range of node.podCidr ? [node.podCidr] : node.blocks) {
+            out.push(route({
+                destination: cidr(range.network, range.length), gateway: p.address,
+                origin: { generated: true, by: 'cloud', span: node.origin.span, ast: node.origin.ast },
+            }));
+        }
+    }
+    return out;
+}

@@ -1,0 +1,32 @@
+import type { SourceRange } from '../protocol/trace';
+import type { Span } from './types';
+
+/** Offset → line/character for one document text (0-based), by binary search over line starts. */
+export class LineIndex {
+    private starts?: Uint32Array;
+
+    constructor(private readonly text: string) { }
+
+    private lineStarts(): Uint32Array {
+        if (!this.starts) {
+            const list: number[] = [0];
+            for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) list.push(i + 1);
+            this.starts = Uint32Array.from(list);
+        }
+        return this.starts;
+    }
+
+    position(offset: number): { line: number; character: number } {
+        const starts = this.lineStarts();
+        let lo = 0, hi = starts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+        }
+        return { line: lo, character: offset - starts[lo] };
+    }
+
+    range(span: Span): SourceRange {
+        return { start: this.position(span.start), end: this.position(span.end) };
+    }
+}
