@@ -512,6 +512,11 @@ class ModelBuilder {
             vlanId: vlanId?.id, local: local ? this.ip(local, 'address', local.address) : undefined,
             remote: remote ? this.ip(remote, 'address', remote.address) : undefined, network: nic?.network.name,
             origin: origin(decl),
+            spans: {
+                name: propertySpan(decl, 'name'), kind: propertySpan(decl, 'kind'), mtu: propertySpan(mtu, 'mtu'),
+                master: propertySpan(master, 'bridge'), parent: propertySpan(parent, 'parent'), vni: propertySpan(vni, 'vni'),
+                port: propertySpan(port, 'port'), peer: propertySpan(peer, 'peer'),
+            },
         };
     }
 

@@ -63,6 +63,11 @@ export interface Link {
     /** A bridge answers ARP for any address (Calico's cali* host side, proxy_arp=1). */
     readonly proxyArp?: boolean;
     readonly origin: Origin;
+    /** Spans of the written attributes (declared links only), for diagnostics on the exact token. */
+    readonly spans?: {
+        readonly name?: Span; readonly kind?: Span; readonly mtu?: Span; readonly master?: Span;
+        readonly parent?: Span; readonly vni?: Span; readonly port?: Span; readonly peer?: Span;
+    };
 }
 
 export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast' | 'throw';
