@@ -1,0 +1,85 @@
+/**
+ * The VS Code side of knet: starts the language server (dist/server.cjs, bundled beside
+ * this file) over IPC and owns the commands that need the editor, such as the trace panel.
+ * Everything about the language itself lives in the server, so that Neovim, Emacs and the
+ * CLI see the same diagnostics and hovers.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ShowTraceCommand, type ShowTraceArguments } from '../../server/src/protocol/requests';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+
+/** What `activate` returns: extension-host tests reach the running client through it. */
+export interface KnetExtensionApi {
+    readonly client: LanguageClient;
+}
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<KnetExtensionApi> {
+    const serverModule = context.asAbsolutePath(path.join('dist', 'server.cjs'));
+    const serverOptions: ServerOptions = {
+        run: { module: serverModule, transport: TransportKind.ipc },
+        debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+        // Files on disk and unsaved buffers alike: a pasted `ip route` dump is often untitled.
+        documentSelector: [{ scheme: 'file', language: 'knet' }, { scheme: 'untitled', language: 'knet' }],
+        synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.knet') },
+        outputChannelName: 'KNet Language Server',
+    };
+    client = new LanguageClient('knet', 'KNet Language Server', serverOptions, clientOptions);
+
+    context.subscriptions.push(
+        vscode.commands.registerCommand(ShowTraceCommand, (...args: unknown[]) => showTrace(context, args)),
+    );
+
+    await client.start();
+    return { client };
+}
+
+export async function deactivate(): Promise<void> {
+    await client?.stop();
+    client = undefined;
+}
+
+/**
+ * `knet.showTrace` comes from three places: the editor-title button and the palette (no
+ * arguments: the flow under the cursor of the active editor) and the server's CodeLens
+ * (`ShowTraceArguments`: the document URI, the flow's line and its name).
+ */
+async function showTrace(context: vscode.ExtensionContext, args: unknown[]): Promise<void> {
+    const target = traceTarget(args);
+    if (!target) {
+        void vscode.window.showInformationMessage('KNet: open a .knet file and put the cursor on a flow to see its packet trace.');
+        return;
+    }
+    void vscode.window.showWarningMessage(`KNet: the trace panel is not part of this build (${String(context.extension.packageJSON.version)}); run \`knet trace\` on ${target.uri.fsPath}.`);
+}
+
+/** The flow to trace: named by the CodeLens, or the one under the cursor. */
+interface TraceTarget { uri: vscode.Uri; flow?: string; position?: vscode.Position }
+
+function traceTarget(args: unknown[]): TraceTarget | undefined {
+    if (isShowTraceArguments(args)) {
+        const [uriText, line, flow] = args;
+        const uri = parseUri(uriText);
+        if (uri) return { uri, flow, position: new vscode.Position(line, 0) };
+    }
+    // The editor-title button passes the editor's resource URI; the palette passes nothing.
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document.languageId !== 'knet') return undefined;
+    const [first] = args;
+    if (first instanceof vscode.Uri && first.toString() !== editor.document.uri.toString()) return { uri: first };
+    return { uri: editor.document.uri, position: editor.selection.active };
+}
+
+function isShowTraceArguments(args: unknown[]): args is ShowTraceArguments {
+    const [uri, line, flow] = args;
+    return typeof uri === 'string' && typeof line === 'number' && Number.isInteger(line) && line >= 0 && typeof flow === 'string';
+}
+
+function parseUri(text: string): vscode.Uri | undefined {
+    try { return vscode.Uri.parse(text, true); } catch { return undefined; }
+}
