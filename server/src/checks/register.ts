@@ -15,7 +15,7 @@ export function registerChecks(services: KnetServices): void {
         Document: (root: Document, accept: ValidationAcceptor) => {
             const document = AstUtils.getDocument(root);
             const { model, findings } = services.model.ModelCache.get(document);
-            const all = [...findings, ...runChecks(model)];
+            const all = [...findings, ...runChecks(model, findings)];
             const text = document.textDocument;
             for (const f of all) {
                 accept(f.severity === 'information' ? 'info' : f.severity, f.message, {

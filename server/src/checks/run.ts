@@ -1,16 +1,58 @@
 /**
- * The whole-cluster checks of LANGUAGE.md, each in its own module, run over the model.
+ * The whole-cluster checks of LANGUAGE.md, each in its own module, run over the model in
+ * an order where root causes come first: a later check skips what an earlier one (or the
+ * model builder) already reported, so one fault yields one diagnostic.
  */
 import type { ClusterModel } from '../model/types';
 import type { Finding } from './finding';
+import { CheckContext } from './context';
+import { checkDeclarations } from './declarations';
+import { checkAddressRanges } from './address-range';
+import { checkOverlaps } from './overlaps';
+import { checkDuplicateAddresses } from './duplicates';
+import { checkDevices } from './devices';
+import { checkOverlay } from './overlay';
+import { checkMtu } from './mtu';
+import { checkMissingRoutes } from './missing-route';
+import { checkRouteLimit } from './route-limit';
+import { checkNodePorts } from './node-ports';
+import { checkEndpoints } from './endpoints';
 
-export type Check = (model: ClusterModel) => Finding[];
+export type Check = (ctx: CheckContext) => Finding[];
 
-/** Registered checks, in the order their findings are listed. */
-export const CHECKS: Check[] = [];
+/** Registered checks, in the order they run and their findings are listed. */
+export const CHECKS: Check[] = [
+    checkDeclarations,
+    checkAddressRanges,
+    checkOverlaps,
+    checkDuplicateAddresses,
+    checkDevices,
+    checkOverlay,
+    checkMtu,
+    checkMissingRoutes,
+    checkRouteLimit,
+    checkNodePorts,
+    checkEndpoints,
+];
 
-export function runChecks(model: ClusterModel): Finding[] {
+/**
+ * Runs every check. `prior` are the model builder's own findings: a flow or pod that
+ * already carries one of those errors is not reported again by a later check.
+ */
+export function runChecks(model: ClusterModel, prior: readonly Finding[] = []): Finding[] {
+    const ctx = new CheckContext(model, prior);
     const out: Finding[] = [];
-    for (const check of CHECKS) out.push(...check(model));
+    for (const check of CHECKS) {
+        let found: Finding[];
+        try {
+            found = check(ctx);
+        } catch (e) {
+            // A check that trips over a model it did not expect must not take the others down.
+            found = [];
+            console.error(`knet: check ${check.name} failed: ${(e as Error)?.stack ?? e}`);
+        }
+        ctx.record(found);
+        out.push(...found);
+    }
     return out;
 }

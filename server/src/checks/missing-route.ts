@@ -1,0 +1,224 @@
+/**
+ * missing-route: what stops a node reaching another node's pods the way its CNI requires.
+ * - A declared `routes` table (pasted `ip route`) without a route for another node's pod
+ *   range (the default route toward the gateway does not count: an l2 network's gateway
+ *   drops pod traffic; a routed network that carries the pod ranges does count). Found by
+ *   two longest-prefix lookups per range in that node's table, never pairwise scans.
+ * - A `via` gateway on no connected subnet without `onlink`: the kernel refuses the route
+ *   ("Nexthop has invalid gateway").
+ * - A pod whose declared routes lead nowhere beyond its own subnet.
+ * - flannel host-gw nodes not sharing one L2 network; `cni bridge` on an l2 network whose
+ *   nodes declare no routes (nothing routes pod ranges between them).
+ * Generated tables are right by construction and are not rebuilt here.
+ */
+import { type Cidr, type Ip, cidr, contains, formatIp, formatPrefix } from '../model/address';
+import { RouteTable, formatRoute } from '../model/route-table';
+import type { Node, Pod, Route, Span } from '../model/types';
+import { type Finding, type Fix, Codes } from './finding';
+import type { CheckContext } from './context';
+import { listOf, nodeRanges } from './ranges';
+
+export function checkMissingRoutes(ctx: CheckContext): Finding[] {
+    const out: Finding[] = [];
+    const { model } = ctx;
+    for (const node of model.nodes) {
+        if (node.declaredRoutes) out.push(...gateways(ctx, node.name, node.declaredRoutes, nodeConnected(ctx, node), nodeOwn(ctx, node)));
+        for (const pod of node.pods) {
+            if (pod.declaredRoutes && !pod.hostNetwork && !pod.noNetwork) {
+                out.push(...gateways(ctx, `pod ${pod.name}`, pod.declaredRoutes, podConnected(ctx, pod), pod.address !== undefined ? [pod.address] : []));
+                out.push(...podGateway(ctx, pod));
+            }
+        }
+    }
+    out.push(...coverage(ctx));
+    out.push(...hostGwPairs(ctx));
+    out.push(...bridgeOnL2(ctx));
+    return out;
+}
+
+// ------------------------------------------------------------------ gateways
+
+/** Subnets a node is directly connected to: its NIC addresses, CNI devices, declared links. */
+function nodeConnected(ctx: CheckContext, node: Node): Cidr[] {
+    const out: Cidr[] = node.addresses.map(a => cidr(a.address, a.length));
+    for (const l of ctx.generator.nodeLinks(node)) out.push(...l.addresses);
+    for (const l of node.declaredLinks) out.push(...l.addresses);
+    return out.filter(c => c.length < 32);
+}
+
+function nodeOwn(ctx: CheckContext, node: Node): Ip[] {
+    return [...node.addresses.map(a => a.address), ...ctx.generator.nodeDeviceAddresses(node).map(d => d.address)];
+}
+
+function podConnected(ctx: CheckContext, pod: Pod): Cidr[] {
+    if (pod.address === undefined) return [];
+    const length = ctx.generator.pod(pod).addressLength;
+    return length < 32 ? [cidr(pod.address, length)] : [];
+}
+
+/**
+ * The kernel accepts `via GW` without onlink only when GW is reachable directly: inside a
+ * connected subnet, or covered by a route with no gateway of its own (`169.254.1.1 dev
+ * eth0 scope link`), and not one of the namespace's own addresses.
+ */
+function gateways(ctx: CheckContext, owner: string, routes: readonly Route[], connected: Cidr[], own: Ip[]): Finding[] {
+    const out: Finding[] = [];
+    const direct = routes.filter(r => r.type === 'unicast' && r.gateway === undefined && !r.nexthops && r.dev !== undefined && r.table === 'main');
+    const ownSet = new Set(own);
+    const check = (gw: Ip, onlink: boolean, span: Span | undefined, route: Route) => {
+        if (onlink || !span) return;
+        const text = formatRoute({ ...route, nexthops: undefined }).split('\n')[0];
+        if (ownSet.has(gw)) {
+            ctx.fault(route);
+            out.push({
+                code: Codes.missingRoute, severity: 'error', span,
+                message: `gateway ${formatIp(gw)} of '${text}' is ${owner}'s own address: the kernel refuses it ("Nexthop has invalid gateway")`,
+            });
+            return;
+        }
+        if (connected.some(c => contains(c, gw)) || direct.some(d => d !== route && contains(d.destination, gw))) return;
+        ctx.fault(route);
+        const subnets = connected.map(formatPrefix);
+        out.push({
+            code: Codes.missingRoute, severity: 'error', span,
+            message: `gateway ${formatIp(gw)} of '${text}' is on no subnet ${owner} is connected to${subnets.length ? ` (${listOf(subnets)})` : ''}: the kernel refuses the route ("Nexthop has invalid gateway"); add 'onlink' if the next hop is really on the link, or a route to the gateway`,
+        });
+    };
+    for (const r of routes) {
+        if (r.type !== 'unicast' || ctx.isFaulted(r)) continue;
+        if (r.gateway !== undefined) check(r.gateway, r.onlink, r.spans?.gateway, r);
+        for (const nh of r.nexthops ?? []) if (nh.gateway !== undefined) check(nh.gateway, nh.onlink || r.onlink, nh.span, r);
+    }
+    return out;
+}
+
+// ------------------------------------------------------------------ pods
+
+/** A pod with declared routes must still reach beyond its own subnet through its gateway. */
+function podGateway(ctx: CheckContext, pod: Pod): Finding[] {
+    const { model } = ctx;
+    const routes = pod.declaredRoutes!.filter(r => r.table === 'main');
+    const table = new RouteTable(routes);
+    const plumbing = ctx.generator.pod(pod);
+    const probes: { ip: Ip; what: string }[] = [];
+    if (model.serviceNetwork) probes.push({ ip: model.serviceNetwork.network + 1, what: `ClusterIP ${formatIp(model.serviceNetwork.network + 1)}` });
+    const other = model.nodes.find(n => n !== pod.node && nodeRanges(model, n).length > 0);
+    const otherRange = other ? nodeRanges(model, other)[0] : undefined;
+    if (otherRange) probes.push({ ip: otherRange.cidr.network + 2, what: `${other!.name}'s pods` });
+    const unreachable = probes.filter(p => {
+        const r = table.lookup(p.ip);
+        return !r || r.type !== 'unicast';
+    });
+    if (unreachable.length === 0 || !pod.nameSpan) return [];
+    const gw = formatIp(plumbing.gateway);
+    const lines = [`default via ${gw} dev eth0`];
+    if (plumbing.addressLength === 32 && !table.lookup(plumbing.gateway)) lines.unshift(`${gw} dev eth0 scope link`);
+    const fix = insertRoutes(ctx, routes, lines, `Add ${lines.join(' and ')}`);
+    return [{
+        code: Codes.missingRoute, severity: 'error', span: pod.nameSpan,
+        message: `pod ${pod.name} has no route toward its gateway ${gw}: its routes reach nothing beyond its own subnet (${listOf(unreachable.map(u => u.what))} unreachable)`,
+        fixes: fix ? [fix] : undefined,
+    }];
+}
+
+// ------------------------------------------------------------------ node tables
+
+/** Whether a default route counts: only where a routed network carries the pod ranges. */
+function defaultCounts(ctx: CheckContext, node: Node): boolean {
+    const net = node.addresses[0]?.network;
+    return !!net && net.kind === 'routed' && ctx.generator.networkRoutes(net).length > 0;
+}
+
+function coverage(ctx: CheckContext): Finding[] {
+    const { model } = ctx;
+    const out: Finding[] = [];
+    const declaring = model.nodes.filter(n => n.declaredRoutes && !ctx.isFaulted(n));
+    if (declaring.length === 0) return out;
+    const targets = model.nodes.filter(n => !ctx.isFaulted(n)).flatMap(n => nodeRanges(model, n)
+        .filter(r => !ctx.isFaulted(r.cidr)).map(r => ({ node: n, range: r })));
+    for (const node of declaring) {
+        const routes = node.declaredRoutes!.filter(r => r.table === 'main');
+        const table = new RouteTable(routes);
+        const viaDefault = defaultCounts(ctx, node);
+        const reaches = (ip: Ip) => {
+            const r = table.lookup(ip);
+            return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
+        };
+        const missing = targets.filter(t => t.node !== node && !(reaches(t.range.cidr.network) && reaches(t.range.cidr.last)));
+        if (missing.length === 0 || !node.routesSpan) continue;
+        // The routes the CNI would program for those ranges, as `ip route` prints them.
+        const wanted = ctx.generator.nodeRoutes(node).filter(r => r.type === 'unicast'
+            && missing.some(m => m.range.cidr.network <= r.destination.last && r.destination.network <= m.range.cidr.last));
+        const lines = [...new Set(wanted.map(r => formatRoute(r)))];
+        const hasDefault = !!table.lookup(missing[0].range.cidr.network);
+        const names = missing.map(m => `${m.node.name} (${m.range.label})`);
+        const span = { start: node.routesSpan.start, end: node.routesSpan.start + 'routes'.length };
+        const how = lines.length ? `; ${model.cni.plugin} ${model.cni.backend} needs ${lines[0]}${lines.length > 1 ? ` and ${lines.length - 1} more like it` : ''}` : '';
+        const fix = lines.length ? insertRoutes(ctx, routes, lines, lines.length === 1 ? `Add ${lines[0]}` : `Add the ${lines.length} routes ${model.cni.plugin} would program`) : undefined;
+        out.push({
+            code: Codes.missingRoute, severity: 'error', span,
+            message: `${node.name}'s routes have no way to the pods of ${listOf(names)}: ${hasDefault ? 'only the default route matches, and the gateway drops pod traffic' : 'no route matches'}${how}`,
+            related: missing.slice(0, 10).filter(m => m.range.span).map(m => ({ span: m.range.span!, message: `${m.range.label} of ${m.node.name}` })),
+            fixes: fix ? [fix] : undefined,
+        });
+    }
+    return out;
+}
+
+/** Inserts route lines after the last route of a block, at its indentation. */
+function insertRoutes(ctx: CheckContext, routes: readonly Route[], lines: string[], title: string): Fix | undefined {
+    const last = [...routes].filter(r => r.origin.span).sort((a, b) => a.origin.span!.end - b.origin.span!.end).pop();
+    if (!last?.origin.span) return undefined;
+    const indent = ' '.repeat(ctx.model.rangeOf(last.origin.span).start.character);
+    const at = last.origin.span.end;
+    return { title, edits: [{ span: { start: at, end: at }, newText: lines.map(l => `\n${indent}${l}`).join('') }] };
+}
+
+// ------------------------------------------------------------------ structure
+
+/** flannel host-gw routes `via NODE` on the NIC: every pair of nodes must share an L2 network. */
+function hostGwPairs(ctx: CheckContext): Finding[] {
+    const { model } = ctx;
+    if (model.cni.plugin !== 'flannel' || model.cni.backend !== 'host-gw') return [];
+    const groups = new Map<string, Node[]>();
+    for (const n of model.nodes) {
+        const a = n.addresses[0];
+        if (!a || ctx.isFaulted(n) || !n.podCidr) continue;
+        const key = `${a.network.name}`;
+        (groups.get(key) ?? groups.set(key, []).get(key)!).push(n);
+    }
+    if (groups.size < 2) return [];
+    const sorted = [...groups].sort((a, b) => b[1].length - a[1].length);
+    const [mainNet, mainNodes] = sorted[0];
+    const out: Finding[] = [];
+    for (const [net, nodes] of sorted.slice(1)) {
+        for (const n of nodes) {
+            const span = n.addresses[0].spans.network ?? n.nameSpan;
+            if (!span) continue;
+            const peer = mainNodes[0];
+            out.push({
+                code: Codes.missingRoute, severity: 'error', span,
+                message: `${n.name} is on network ${net} but its host-gw peers (${listOf(mainNodes.map(m => m.name), 3)}) are on ${mainNet}: host-gw routes each podCIDR via the other node's address, which must be on a shared L2 network; the kernel refuses ${formatPrefix(n.podCidr!)} via ${formatIp(n.addresses[0].address)} on ${peer.name} ("Nexthop has invalid gateway")`,
+                related: peer.addresses[0].spans.network ? [{ span: peer.addresses[0].spans.network, message: `${peer.name} on ${mainNet}` }] : undefined,
+            });
+        }
+    }
+    return out;
+}
+
+/** `cni bridge` leaves cross-node routing to the underlay: an l2 network's gateway has no pod routes. */
+function bridgeOnL2(ctx: CheckContext): Finding[] {
+    const { model } = ctx;
+    if (model.cni.plugin !== 'bridge') return [];
+    const stranded = model.nodes.filter(n => !n.declaredRoutes && n.podCidr && n.addresses[0]?.network.kind === 'l2' && !ctx.isFaulted(n));
+    const ranged = model.nodes.filter(n => n.podCidr).length;
+    if (stranded.length === 0 || ranged < 2) return [];
+    const span = model.cni.origin.span;
+    if (!span) return [];
+    const nets = [...new Set(stranded.map(n => n.addresses[0].network.name))];
+    return [{
+        code: Codes.missingRoute, severity: 'error', span,
+        message: `cni bridge has no overlay: other nodes' pods are reached through the underlay's routes, but ${listOf(nets.map(n => `network ${n}`))} ${nets.length === 1 ? 'is' : 'are'} l2 and ${listOf(stranded.map(n => n.name), 3)} declare${stranded.length === 1 ? 's' : ''} no routes, so pod traffic goes to the gateway, which drops it (make the network 'kind routed' or declare a route per podCIDR)`,
+        related: nets.map(n => model.networkByName.get(n)!).filter(n => n.spans.name).map(n => ({ span: n.spans.name!, message: `network ${n.name} (l2)` })),
+    }];
+}
