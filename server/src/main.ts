@@ -1,0 +1,30 @@
+/**
+ * The language server: `knet-language-server --stdio` (or over IPC when VS Code starts
+ * it). Langium's services with the editor features, plus the custom trace requests.
+ */
+import './polyfills';
+import { NodeFileSystem } from 'langium/node';
+import { startLanguageServer } from 'langium/lsp';
+import { DocumentState } from 'langium';
+import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
+import { createKnetLanguageServices } from './lsp/knet-lsp-module';
+import { registerCustomRequests } from './lsp/custom-requests';
+
+const connection = createConnection(ProposedFeatures.all);
+const { shared, workspaceSymbols } = createKnetLanguageServices({ connection, ...NodeFileSystem });
+startLanguageServer(shared, {
+    // Hovers and lenses read the checked model and its traces: wait for the checks.
+    HoverProvider: DocumentState.Validated,
+    CodeLensProvider: DocumentState.Validated,
+});
+registerCustomRequests(connection, shared);
+// Every named declaration, not only what the index exports (replaces Langium's handler).
+connection.onWorkspaceSymbol(async (params, token) => {
+    try {
+        await shared.workspace.WorkspaceManager.ready;
+        if (token.isCancellationRequested) return [];
+        return workspaceSymbols.getSymbols(params);
+    } catch {
+        return [];
+    }
+});
