@@ -21,8 +21,10 @@
 
 (defvar knet-published nil "The diagnostics of the last publish, as the server sent them.")
 (cl-defmethod eglot-handle-notification :before
-  (_server (_method (eql textDocument/publishDiagnostics)) &key diagnostics &allow-other-keys)
-  (setq knet-published (or diagnostics [])))
+  (_server (_method (eql textDocument/publishDiagnostics)) &key uri diagnostics &allow-other-keys)
+  ;; The server checks every .knet file of the workspace: keep only this file's.
+  (when (equal (file-truename (eglot--uri-to-path uri)) (file-truename (getenv "KNET_FILE")))
+    (setq knet-published (or diagnostics []))))
 
 (defun knet-wait (seconds predicate)
   "Wait up to SECONDS for PREDICATE, serving the server's messages meanwhile."

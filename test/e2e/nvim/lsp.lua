@@ -37,8 +37,10 @@ local ok, err = pcall(function()
   -- for the server's publish (or the time limit) rather than for a non-empty list.
   local published = false
   local handler = vim.lsp.handlers['textDocument/publishDiagnostics']
+  local uri = vim.uri_from_bufnr(buf)
   vim.lsp.handlers['textDocument/publishDiagnostics'] = function(e, result, ctx, config)
-    published = true
+    -- The server checks every .knet file of the workspace: wait for this file's.
+    if result and vim.uri_to_fname(result.uri) == vim.uri_to_fname(uri) then published = true end
     return handler(e, result, ctx, config)
   end
   report.published = vim.wait(wait_ms, function() return published end, 50)
