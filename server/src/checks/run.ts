@@ -17,6 +17,7 @@ import { checkMissingRoutes } from './missing-route';
 import { checkRouteLimit } from './route-limit';
 import { checkNodePorts } from './node-ports';
 import { checkEndpoints } from './endpoints';
+import { checkFlows } from './flows';
 
 export type Check = (ctx: CheckContext) => Finding[];
 
@@ -33,6 +34,7 @@ export const CHECKS: Check[] = [
     checkRouteLimit,
     checkNodePorts,
     checkEndpoints,
+    checkFlows,
 ];
 
 /**
