@@ -117,7 +117,7 @@ export function headersOf(p: SimPacket): Header[] {
     const i = p.inner;
     out.push({ kind: 'ipv4', src: formatIp(i.src), dst: formatIp(i.dst), ttl: i.ttl, df: i.df, protocol: PROTOCOL_NUMBER[i.protocol], length: i.length });
     switch (i.protocol) {
-        case 'tcp': out.push({ kind: 'tcp', srcPort: i.srcPort ?? 0, dstPort: i.dstPort ?? 0, flags: 'S', mss: i.length - 40 }); break;
+        case 'tcp': out.push({ kind: 'tcp', srcPort: i.srcPort ?? 0, dstPort: i.dstPort ?? 0, mss: i.length - 40 }); break;
         case 'udp': out.push({ kind: 'udp', srcPort: i.srcPort ?? 0, dstPort: i.dstPort ?? 0, length: i.length - 20 }); break;
         case 'sctp': out.push({ kind: 'sctp', srcPort: i.srcPort ?? 0, dstPort: i.dstPort ?? 0 }); break;
         case 'icmp': {

@@ -84,14 +84,23 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
         }
         return w.run(w.originate(start.place, inner, start.note, flow.origin));
     };
-    let result = walk(first, size);
-    // TCP: the peer's SYN-ACK advertises its own MSS (its MTU − 40); segments never exceed the smaller.
-    if (protocol === 'tcp' && result.delivered && result.delivered.deviceMtu < size && result.delivered.deviceMtu >= 68) {
-        size = result.delivered.deviceMtu;
-        info.size = size;
-        const again = new Walk(model, { choice });
-        startOf(model, flow, again, choice);
-        result = walk(again, size);
+    let result: WalkResult;
+    if (protocol === 'tcp') {
+        // The SYN (60 bytes) goes first; the peer's SYN-ACK advertises its MSS (its MTU − 40),
+        // so data segments are the smaller of the two ends' MTU. A SYN that does not arrive is the trace.
+        const syn = walk(first, 60);
+        if (syn.delivered) {
+            size = Math.min(srcMtu, Math.max(68, syn.delivered.deviceMtu));
+            info.size = size;
+            const data = new Walk(model, { choice });
+            startOf(model, flow, data, choice);
+            result = walk(data, size);
+        } else {
+            info.size = 60;
+            result = syn;
+        }
+    } else {
+        result = walk(first, size);
     }
     info.sourceAddress = result.hops.length ? sourceOf(result) : undefined;
     let reply: Trace | undefined;

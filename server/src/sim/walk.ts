@@ -619,8 +619,10 @@ export class Walk {
         if (len > mtu) {
             if (wireDf(cur)) return this.tooBig(place, cur, link, mtu, forwarded, r);
             const fragments = fragmentsFor(len, mtu);
-            details.push(`${len} bytes > MTU ${mtu} with DF clear: fragmented into ${fragments} fragments`);
-            cur = { ...cur, fragmentSize: mtu };
+            const first = 20 + Math.max(8, Math.floor((mtu - 20) / 8) * 8);
+            details.push(`${len} bytes > MTU ${mtu} with DF clear: fragmented into ${fragments} fragments${cur.outer ? ' (the outer packet; reassembled where it is decapsulated)' : `, the first ${first} bytes`}`);
+            // An inner packet goes on as its first (largest) fragment; an outer one is reassembled at decap.
+            cur = cur.outer ? { ...cur, fragmentSize: mtu } : { ...cur, inner: { ...cur.inner, length: first } };
         }
         this.meetMtu(mtu, cur);
         if (details.length && this.hop) {
