@@ -139,7 +139,8 @@ function networkMtus(ctx: CheckContext): Finding[] {
         if (!net.mtuDeclared) {
             const counts = new Map<number, number>();
             for (const e of entries) counts.set(e.mtu, (counts.get(e.mtu) ?? 0) + 1);
-            reference = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
+            // Most nodes win; on a tie, the network's default (what undeclared NICs carry).
+            reference = [...counts].sort((a, b) => b[1] - a[1] || Number(b[0] === net.mtu) - Number(a[0] === net.mtu))[0][0];
             referenceNode = entries.find(e => e.mtu === reference)?.node;
         }
         for (const e of entries) {

@@ -1,0 +1,79 @@
+/** overlay-mismatch and what remains of invalid-declaration after the builder. */
+import { describe, expect, it } from 'vitest';
+import { cluster } from '../helpers';
+import { check, expectFixed, only } from './check-helpers';
+
+const two = (a: string, b = '') => cluster(`
+  node node01 { address 100.100.137.201 on lan dev ens192 podCIDR 10.244.1.0/24 ${a} }
+  node node02 { address 100.100.137.202 on lan dev ens192 podCIDR 10.244.2.0/24 ${b} }`);
+
+describe('overlay-mismatch', () => {
+    it('reports a node whose VXLAN device disagrees with the cni VNI; the fix takes the cni\'s', async () => {
+        const text = two('link flannel.1 vxlan vni 2 port 8472 dev ens192 mtu 1450');
+        const r = await only(text, 'overlay-mismatch');
+        expect(r.text).toBe('2');
+        expect(r.message).toContain('flannel.1 on node01 has VNI 2, but cni flannel vxlan (VNI 1, port 8472)');
+        expect(r.diagnostic.relatedInformation?.[0].message).toBe('cni flannel vxlan');
+        expect(await expectFixed(text, r)).toContain('vni 1 port 8472');
+    });
+
+    it('reports a port and a kind contradicting cni', async () => {
+        const port = two('link flannel.1 vxlan vni 1 port 4789 dev ens192');
+        const p = await only(port, 'overlay-mismatch');
+        expect(p.message).toContain('uses UDP port 4789');
+        await expectFixed(port, p);
+        const kind = two('link flannel.1 ipip dev ens192');
+        const k = await only(kind, 'overlay-mismatch');
+        expect(k.text).toBe('ipip');
+        await expectFixed(kind, k);
+    });
+
+    it('reports a flannel device named after another VNI', async () => {
+        const r = await only(two('link flannel.7 vxlan dev ens192'), 'overlay-mismatch');
+        expect(r.text).toBe('flannel.7');
+        expect(r.message).toContain('makes it flannel.1');
+    });
+
+    it('accepts overlay devices as the cni says, and other vxlan devices', async () => {
+        expect(await check(two('link flannel.1 vxlan vni 1 port 8472 dev ens192 mtu 1450', 'link flannel.1 vxlan vni 1 dev ens192'))).toEqual([]);
+        expect(await check(two('link vx100 vxlan vni 100 port 4789 dev ens192 mtu 1450'))).toEqual([]);
+    });
+});
+
+describe('invalid-declaration (model-wide)', () => {
+    it('reports a route destination with host bits, as the kernel refuses it; the fix writes the network', async () => {
+        const text = two(`routes {
+      default via 100.100.137.1 dev ens192
+      10.244.2.5/24 via 10.244.2.0 dev flannel.1 onlink
+    }`);
+        const r = await only(text, 'invalid-declaration');
+        expect(r.text).toBe('10.244.2.5/24');
+        expect(r.message).toContain('Invalid prefix for given prefix length');
+        expect(await expectFixed(text, r)).toContain('10.244.2.0/24 via 10.244.2.0');
+    });
+
+    it('reports a master that is not a bridge', async () => {
+        const r = await only(two('link dummy0 dummy link veth0 veth master dummy0'), 'invalid-declaration');
+        expect(r.text).toBe('dummy0');
+        expect(r.message).toContain('dummy0 is a dummy link, not a bridge');
+    });
+
+    it('reports a node address whose prefix contradicts its network', async () => {
+        const text = cluster(`  node node01 { address 100.100.137.201/16 on lan podCIDR 10.244.1.0/24 }`);
+        const r = await only(text, 'invalid-declaration');
+        expect(r.text).toBe('100.100.137.201/16');
+        await expectFixed(text, r);
+    });
+
+    it('reports a flannel node with pods but no podCIDR once, not its pods again', async () => {
+        const r = await only(cluster(`  node node01 { address 100.100.137.201 on lan pod web 10.244.1.2 pod db 10.244.1.3 }
+  flow f: web -> db icmp`), 'invalid-declaration');
+        expect(r.text).toBe('node01');
+        expect((await check(cluster(`  node node01 { address 100.100.137.201 on lan pod web 10.244.1.2 pod db 10.244.1.3 }
+  flow f: web -> db icmp`))).map(x => x.code)).toEqual(['invalid-declaration']);
+    });
+
+    it('accepts valid declarations', async () => {
+        expect(await check(two('link br0 bridge link veth0 veth master br0 pod web 10.244.1.2', 'routes { default via 100.100.137.1 dev ens192 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink }'))).toEqual([]);
+    });
+});
