@@ -9,9 +9,10 @@ import { DocumentState } from 'langium';
 import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
 import { createKnetLanguageServices } from './lsp/knet-lsp-module';
 import { registerCustomRequests } from './lsp/custom-requests';
+import { traceFlow } from './sim/index';
 
 const connection = createConnection(ProposedFeatures.all);
-const { shared, workspaceSymbols } = createKnetLanguageServices({ connection, ...NodeFileSystem });
+const { shared, workspaceSymbols } = createKnetLanguageServices({ connection, ...NodeFileSystem }, traceFlow);
 startLanguageServer(shared, {
     // Hovers and lenses read the checked model and its traces: wait for the checks.
     HoverProvider: DocumentState.Validated,

@@ -12,8 +12,9 @@ import { SemanticTokenTypes } from 'vscode-languageserver';
 import { createKnetLanguageServices } from '../../server/src/lsp/knet-lsp-module';
 import { formatEdits } from '../../server/src/lsp/formatter';
 import { readExample } from '../helpers';
+import { traceFlow } from '../../server/src/sim/index';
 
-const { Knet, workspaceSymbols } = createKnetLanguageServices(EmptyFileSystem);
+const { Knet, workspaceSymbols } = createKnetLanguageServices(EmptyFileSystem, traceFlow);
 const hover = expectHover(Knet);
 const definition = expectGoToDefinition(Knet);
 const references = expectFindReferences(Knet);
@@ -272,6 +273,17 @@ function apply(text: string, edits: { range: { start: { line: number; character:
     return out;
 }
 
+describe('folding', () => {
+    it('folds blocks and block comments, not one-line items', async () => {
+        const doc = await parseDocument(Knet, flannel);
+        const ranges = await Knet.lsp.FoldingRangeProvider!.getFoldingRanges(doc, { textDocument: { uri: doc.uri.toString() } });
+        const line = (needle: string) => doc.textDocument.positionAt(flannel.indexOf(needle)).line;
+        const starts = ranges.map(r => r.startLine);
+        for (const block of ['cluster flannel-vxlan', 'node node01', 'routes {', 'service nginx-deployment']) expect(starts).toContain(line(block));
+        expect(starts).not.toContain(line('flow same-node-clusterip'));
+    });
+});
+
 describe('semantic tokens', () => {
     it('marks addresses, prefixes, devices and names by kind', async () => {
         const tokens = await highlightHelper(Knet)('cluster c {\n  network lan 1.1.1.0/24\n  node n { address 1.1.1.2 on lan dev ens3 podCIDR 10.244.0.0/24 pod a 10.244.0.2 }\n  flow f: a -> n\n}\n');
@@ -284,3 +296,4 @@ describe('semantic tokens', () => {
         expect(byText('lan')).toBe(SemanticTokenTypes.namespace);
     });
 });
+

@@ -5,6 +5,7 @@
 import type { Module } from 'langium';
 import type { DefaultSharedModuleContext, LangiumSharedServices, PartialLangiumServices } from 'langium/lsp';
 import { type KnetServices, createKnetServices } from '../language/knet-module';
+import { KnetCodeActionProvider } from './code-actions';
 import { KnetCodeLensProvider } from './code-lens';
 import { KnetCompletionProvider } from './completion';
 import { KnetFormatter } from './formatter';
@@ -23,6 +24,7 @@ export function knetLspModule(tracer?: Tracer): Module<KnetLspServices, PartialL
         lsp: {
             HoverProvider: (s) => new KnetHoverProvider(s),
             CodeLensProvider: (s) => new KnetCodeLensProvider(s),
+            CodeActionProvider: () => new KnetCodeActionProvider(),
             CompletionProvider: (s) => new KnetCompletionProvider(s),
             DefinitionProvider: (s) => new KnetDefinitionProvider(s),
             ReferencesProvider: () => new KnetReferencesProvider(),
