@@ -342,4 +342,15 @@ describe('dispositions', () => {
         const t = await traceIn(TWO_NODES() + '\n  flow f: a -> c icmp', 'f');
         expect(t.flow.size).toBe(84);
     });
+
+    it('ipvs holds ClusterIPs on kube-ipvs0, so a ClusterIP answers ping; iptables mode does not', async () => {
+        const svc = '\n  service web { clusterIP 10.96.0.10 port 80/tcp selector app=web }\n  flow f: n1 -> web icmp';
+        const pods = 'pod a 10.244.1.2 labels app=web';
+        const ipvs = await traceIn(TWO_NODES(pods) + svc, 'f', { header: FLANNEL_HEADER('vxlan') + '\n  proxy ipvs' });
+        expect(ipvs.disposition).toBe('DELIVERED');
+        expect(ipvs.hops.map(h => h.namespace)).toEqual(['n1']);
+        expect(stepsOf(ipvs, 'route')[0].summary).toContain('dev kube-ipvs0');
+        const iptables = await traceIn(TWO_NODES(pods) + svc, 'f');
+        expect(iptables.disposition).toBe('UNDERLAY_DROP');
+    });
 });

@@ -398,7 +398,7 @@ export class Walk {
         let cur = pkt;
         if (brNf) {
             // br_netfilter: the IPv4 PREROUTING hooks run while the frame is still on the bridge.
-            const h = this.hook('PREROUTING', place, pkt, { inDev: bridge, bridged: true });
+            const h = this.hook('PREROUTING', place, pkt, { inDev: bridge, bridged: !toBridge });
             if (!h) return undefined;
             cur = h.pkt;
         }
