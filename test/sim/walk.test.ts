@@ -353,4 +353,34 @@ describe('dispositions', () => {
         const iptables = await traceIn(TWO_NODES(pods) + svc, 'f');
         expect(iptables.disposition).toBe('UNDERLAY_DROP');
     });
+
+    it('multipath: the flow hash picks one nexthop and the others are mentioned', async () => {
+        const body = `
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24
+    routes {
+      default nexthop via 100.100.137.1 dev eth0 weight 1 nexthop via 100.100.137.202 dev eth0 weight 1
+      100.100.137.0/24 dev eth0 proto kernel scope link src 100.100.137.201
+    } }
+  node n2 { address 100.100.137.202 on lan podCIDR 10.244.2.0/24 }
+  flow f: n1 -> 9.9.9.9 icmp`;
+        const t = await traceIn(body, 'f');
+        expect(t.disposition).toBe('EXITS_NETWORK');
+        const route = stepsOf(t, 'route')[0];
+        expect(route.details?.filter(d => d.startsWith('chosen nexthop'))).toHaveLength(1);
+        expect(route.details?.filter(d => d.startsWith('other nexthop'))).toHaveLength(1);
+    });
+
+    it('a declared GRE tunnel: protocol 47, +24 bytes, decapsulated by the peer’s gre device', async () => {
+        const body = `
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24
+    link gre1 gre local 100.100.137.201 remote 100.100.137.202 address 192.168.50.1/30 }
+  node n2 { address 100.100.137.202 on lan podCIDR 10.244.2.0/24
+    link gre1 gre local 100.100.137.202 remote 100.100.137.201 address 192.168.50.2/30 }
+  flow f: n1 -> 192.168.50.2 icmp`;
+        const t = await traceIn(body, 'f');
+        expect(t.disposition).toBe('DELIVERED');
+        const encap = only(stepsOf(t, 'encap'), 'encap');
+        expect(ipv4(encap, 0)).toMatchObject({ protocol: 47, length: 84 + 24, dst: '100.100.137.202' });
+        expect(only(stepsOf(t, 'decap'), 'decap')).toMatchObject({ hop: 'n2', outDevice: 'gre1' });
+    });
 });
