@@ -9,8 +9,8 @@
 import { select, type Selection } from 'd3';
 import type { Trace } from '../../server/src/protocol/trace';
 import {
-    decidedByText, describeChanges, devicesText, diffPackets, dispositionWords, flowTitle, headerLabel, headerTag,
-    nestPacket, type Ending, type PacketBox, type StepRow, type TraceLayout,
+    decidedByText, describeChanges, devicesText, diffPackets, dispositionWords, flowTitle,
+    headerLabelAt, nestPacket, type Ending, type LabelDetail, type PacketBox, type StepRow, type TraceLayout,
 } from './layout';
 import type { TextMeasure, TextStyle } from './measure';
 
@@ -47,7 +47,7 @@ export interface Geometry {
 
 export function geometry(width: number, lanes: number): Geometry {
     const w = Math.max(480, width);
-    const laneWidth = Math.max(64, Math.min(132, (w * 0.4) / Math.max(1, lanes)));
+    const laneWidth = Math.max(64, Math.min(120, (w * 0.34) / Math.max(1, lanes)));
     const textX = PAD + laneWidth * Math.max(1, lanes) + 14;
     return { width: w, laneWidth, textX, textWidth: Math.max(160, w - textX - PAD), laneX: i => PAD + laneWidth * (i + 0.5) };
 }
@@ -159,6 +159,12 @@ export function drawBody(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
         .attr('aria-label', `Steps of ${flowTitle(trace)}`);
 
     const lanes = svg.append('g').attr('class', 'lanes');
+    // Row backgrounds sit under the lanes and connectors, so a selected row never hides the path.
+    const backgrounds = svg.append('g').attr('class', 'row-bgs');
+    for (const row of layout.rows) {
+        backgrounds.append('rect').attr('class', 'row-bg').attr('data-index', row.index).attr('x', 1).attr('y', placed.rowY[row.index] + 1)
+            .attr('width', g.width - 2).attr('height', placed.rowH[row.index] - 2).attr('rx', 3);
+    }
     for (const lane of layout.lanes) {
         const lg = lanes.append('g').attr('class', `lane lane-${lane.kind}`).attr('data-namespace', lane.namespace);
         lg.append('rect').attr('class', 'lane-band').attr('x', g.laneX(lane.index) - g.laneWidth / 2 + 3).attr('y', 0)
@@ -216,7 +222,7 @@ function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLay
         .attr('aria-label', `Step ${row.index + 1}, ${step.kind} in ${lane.namespace}: ${step.summary}`)
         .on('click', () => handlers.select(row.index));
     r.append('title').text([step.summary, decidedByText(step), ...(step.details ?? [])].filter(Boolean).join('\n'));
-    r.append('rect').attr('class', 'row-bg').attr('x', 1).attr('y', y + 1).attr('width', g.width - 2).attr('height', h - 2).attr('rx', 3);
+    r.append('rect').attr('class', 'row-hit').attr('x', 1).attr('y', y + 1).attr('width', g.width - 2).attr('height', h - 2).attr('rx', 3);
     r.append('rect').attr('class', 'marker').attr('x', g.laneX(row.lane) - 6).attr('y', y + 10).attr('width', 12).attr('height', 12).attr('rx', 3);
 
     // Line 1: KIND summary
@@ -266,26 +272,26 @@ function drawPacketStrip(parent: G, row: StepRow, y: number, g: Geometry, m: Tex
     }
     const lenText = `${step.packet.length} B`;
     const available = g.width - PAD - g.textX - m.width(lenText, S.hdr) - 10;
-    const compact = boxWidth(box, false, m) > available;
+    const detail = (['full', 'medium'] as const).find(d => boxWidth(box, d, m) <= available) ?? 'compact';
     const strip = parent.append('g').attr('class', 'packet-strip mono');
-    const w = drawBox(strip, box, g.textX, y, 20, compact, natChanged, m);
+    const w = drawBox(strip, box, g.textX, y, 20, detail, natChanged, m);
     strip.append('text').attr('class', 'muted pkt-length').attr('x', g.textX + w + 8).attr('y', y + 14).text(lenText);
 }
 
 const BOX_PAD = 5, HDR_GAP = 9;
 
-function labelOf(h: PacketBox['headers'][number]['header'], compact: boolean): string {
-    return compact ? headerTag(h) : headerLabel(h);
+function labelOf(h: PacketBox['headers'][number]['header'], detail: LabelDetail): string {
+    return headerLabelAt(h, detail);
 }
 
-function boxWidth(box: PacketBox, compact: boolean, m: TextMeasure): number {
+function boxWidth(box: PacketBox, compact: LabelDetail, m: TextMeasure): number {
     let w = BOX_PAD;
     for (const { header } of box.headers) w += m.width(labelOf(header, compact), S.hdr) + HDR_GAP;
     if (box.inner) w += boxWidth(box.inner, compact, m) + 3;
     return w + BOX_PAD - (box.inner ? 0 : HDR_GAP - 2);
 }
 
-function drawBox(parent: G, box: PacketBox, x: number, y: number, h: number, compact: boolean,
+function drawBox(parent: G, box: PacketBox, x: number, y: number, h: number, compact: LabelDetail,
     natChanged: Set<number>, m: TextMeasure): number {
     const g = parent.append('g').attr('class', `pkt depth-${Math.min(box.depth, 2)}`).attr('data-depth', box.depth);
     const rect = g.append('rect').attr('x', x).attr('y', y).attr('height', h).attr('rx', 3);

@@ -164,6 +164,16 @@ export function headerLabel(h: Header): string {
     }
 }
 
+/** Labels at three widths: full, addresses without source ports, or only the kinds. */
+export type LabelDetail = 'full' | 'medium' | 'compact';
+
+export function headerLabelAt(h: Header, detail: LabelDetail): string {
+    if (detail === 'full') return headerLabel(h);
+    if (detail === 'medium' && h.kind === 'ipv4') return headerLabel(h);
+    if (detail === 'medium' && h.kind === 'icmp') return headerLabel(h);
+    return headerTag(h);
+}
+
 /** A shorter label when room is scarce: the kind and the one number that matters. */
 export function headerTag(h: Header): string {
     switch (h.kind) {

@@ -165,7 +165,9 @@ function updateControls(): void {
     btnNext.property('disabled', n === 0 || state.selected >= n - 1);
     btnPlay.property('disabled', n === 0).text(playTimer !== undefined ? '❚❚ Pause' : '▶ Play');
     btnExport.property('disabled', n === 0 && !state.trace);
-    counter.text(n ? `Step ${state.selected + 1} / ${n}` : '');
+    const row = layout?.rows[state.selected];
+    const inPath = row ? layout!.rows.filter(r => r.path === row.path) : [];
+    counter.text(row ? `${row.path === 'reply' ? 'Reply step' : 'Step'} ${inPath.indexOf(row) + 1} / ${inPath.length}` : '');
     if (!state.trace) {
         choiceLabel.style('display', 'none');
         replyBox.property('disabled', true);
@@ -181,6 +183,9 @@ function updateSelection(scroll: boolean): void {
         const i = Number(this.getAttribute('data-index'));
         select(this).classed('selected', i === sel).classed('future', playTimer !== undefined && i > sel)
             .attr('tabindex', i === sel ? 0 : -1).attr('aria-current', i === sel ? 'step' : null);
+    });
+    body.selectAll<SVGRectElement, unknown>('rect.row-bg').classed('selected', function () {
+        return Number(this.getAttribute('data-index')) === sel;
     });
     body.selectAll<SVGPathElement, unknown>('path.connector').classed('lit', function () {
         return Number(this.getAttribute('data-to')) === sel;

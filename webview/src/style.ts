@@ -26,10 +26,11 @@ export const DIAGRAM_CSS = `
 .knet-diagram .connector.tunnel { stroke: var(--vscode-charts-purple, #b180d7); stroke-opacity: 0.55; stroke-width: 5; }
 .knet-diagram .connector.lit { stroke-opacity: 1; stroke: var(--vscode-focusBorder, #007fd4); }
 .knet-diagram .step { cursor: pointer; outline: none; }
-.knet-diagram .step .row-bg { fill: transparent; }
-.knet-diagram .step:hover .row-bg { fill: var(--vscode-list-hoverBackground, #2a2d2e); }
-.knet-diagram .step.selected .row-bg { fill: var(--vscode-list-inactiveSelectionBackground, #37373d); }
-.knet-diagram .step:focus .row-bg { stroke: var(--vscode-focusBorder, #007fd4); stroke-width: 1; }
+.knet-diagram .row-bg { fill: transparent; }
+.knet-diagram .row-bg.selected { fill: var(--vscode-list-inactiveSelectionBackground, #37373d); }
+.knet-diagram .step .row-hit { fill: transparent; stroke: none; }
+.knet-diagram .step:hover .row-hit { stroke: var(--vscode-list-hoverBackground, #2a2d2e); stroke-width: 2; }
+.knet-diagram .step:focus .row-hit { stroke: var(--vscode-focusBorder, #007fd4); stroke-width: 1; }
 .knet-diagram .step.future { opacity: 0.5; }
 .knet-diagram .step .marker { fill: var(--lane-color); stroke: var(--lane-color); stroke-width: 1.5; }
 .knet-diagram .step.generated .marker { fill: var(--vscode-editor-background, #1e1e1e); stroke-dasharray: 3 2; }
@@ -77,7 +78,7 @@ export const PAGE_CSS = `
 html, body { margin: 0; padding: 0; height: 100%; }
 body { background: var(--vscode-editor-background, #1e1e1e); color: var(--vscode-editor-foreground, #cccccc);
   font-family: var(--vscode-font-family, system-ui, sans-serif); font-size: var(--vscode-font-size, 13px); overflow: hidden; }
-#app { display: grid; grid-template-columns: minmax(0, 1fr); grid-template-rows: auto auto auto minmax(120px, 1fr) minmax(150px, 38%); height: 100vh; }
+#app { display: grid; grid-template-columns: minmax(0, 1fr); grid-template-rows: auto auto auto minmax(120px, 1fr) minmax(150px, 34%); height: 100vh; }
 #app.no-trace { grid-template-rows: auto auto auto 1fr 0; }
 @media (min-width: 1500px) {
   #app { grid-template-columns: minmax(0, 1fr) 520px; grid-template-rows: auto auto auto 1fr; }
