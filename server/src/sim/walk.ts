@@ -123,7 +123,7 @@ export class Walk {
     private readonly conntrack: NatRecord[] = [];
     private result?: { disposition: Disposition; at?: string; reason: string };
     private delivered?: WalkResult['delivered'];
-    private queue?: Action;
+    private redirect?: { port: number; endpoint: Ip; endpointPort: number };
 
     constructor(private readonly model: ClusterModel, private readonly options: WalkOptions = {}) { }
 
@@ -315,6 +315,8 @@ export class Walk {
         const i = pkt.inner;
         const result = runHook(hook, ctx, { src: i.src, dst: i.dst, protocol: i.protocol, srcPort: i.srcPort, dstPort: i.dstPort, mark: pkt.mark });
         if (result.alternatives?.length && !this.alternatives) this.alternatives = [...result.alternatives];
+        // userspace: REDIRECT happens at PREROUTING/OUTPUT; kube-proxy takes the packet once it is delivered locally.
+        if (result.redirectedToProxy) this.redirect = result.redirectedToProxy;
         const after: SimPacket = {
             inner: { ...i, src: result.packet.src, dst: result.packet.dst, srcPort: result.packet.srcPort ?? i.srcPort, dstPort: result.packet.dstPort ?? i.dstPort },
             outer: pkt.outer, mark: result.packet.mark,
@@ -508,7 +510,11 @@ export class Walk {
             // IPVS acts at LOCAL_IN after the local lookup, then sends the packet on to the real server.
             return { kind: 'route-out', place, pkt: h.pkt, forwarded: false, inDev, hooked: true };
         }
-        if (res?.redirectedToProxy) return this.userspaceProxy(place, h.pkt, res.redirectedToProxy);
+        const redirect = res?.redirectedToProxy ?? this.redirect;
+        if (redirect) {
+            this.redirect = undefined;
+            return this.userspaceProxy(place, h.pkt, redirect);
+        }
         const cur = h.pkt;
         const i = cur.inner;
         const pod = place.pod;
