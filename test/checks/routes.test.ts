@@ -38,6 +38,32 @@ describe('missing-route', () => {
         expect(await check(table('\n      10.244.0.0/16 dev flannel.1'))).toEqual([]);
     });
 
+    it('reports a pasted table without the node\'s own pod route, adding the kernel\'s connected route', async () => {
+        const text = table('\n      10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink').replace('      10.244.3.0/24 dev cni0 scope link src 10.244.3.1\n', '');
+        const r = await only(text, 'missing-route');
+        expect(r.message).toContain("node03's routes have no route to its own pods (podCIDR 10.244.3.0/24 on cni0)");
+        expect(await expectFixed(text, r)).toContain('10.244.3.0/24 dev cni0 proto kernel scope link src 10.244.3.1');
+    });
+
+    it('reports a pasted Calico table without a local pod\'s /32', async () => {
+        const text = cluster(`
+  node node01 { address 100.100.137.201 on lan dev ens192 block 10.244.1.0/26 pod web 10.244.1.2 iface cali0000000001 }
+  node node02 {
+    address 100.100.137.202 on lan dev ens192
+    block 10.244.2.0/26
+    routes {
+      default via 100.100.137.1 dev ens192
+      100.100.137.0/24 dev ens192 scope link
+      blackhole 10.244.2.0/26 proto bird
+      10.244.1.0/26 via 100.100.137.201 dev tunl0 proto bird onlink
+    }
+    pod db 10.244.2.5 iface cali0000000002
+  }`).replace('cni flannel vxlan', 'cni calico ipip');
+        const r = await only(text, 'missing-route');
+        expect(r.message).toContain('no route to its own pods (pod db)');
+        expect(await expectFixed(text, r)).toContain('10.244.2.5 dev cali0000000002 scope link');
+    });
+
     it('reports a gateway on no connected subnet, not one with onlink or reached by a link route', async () => {
         const r = await only(table('\n      10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink\n      10.99.0.0/24 via 192.168.7.1 dev ens192'), 'missing-route');
         expect(r.text).toBe('192.168.7.1');

@@ -145,23 +145,59 @@ function coverage(ctx: CheckContext): Finding[] {
             return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
         };
         const missing = targets.filter(t => t.node !== node && !(reaches(t.range.cidr.network) && reaches(t.range.cidr.last)));
-        if (missing.length === 0 || !node.routesSpan) continue;
+        const local = localRoutes(ctx, node, table);
+        if ((missing.length === 0 && local.lines.length === 0) || !node.routesSpan) continue;
         // The routes the CNI would program for those ranges, as `ip route` prints them.
-        const wanted = ctx.generator.nodeRoutes(node).filter(r => r.type === 'unicast'
+        const wanted = missing.length === 0 ? [] : ctx.generator.nodeRoutes(node).filter(r => r.type === 'unicast'
             && missing.some(m => m.range.cidr.network <= r.destination.last && r.destination.network <= m.range.cidr.last));
-        const lines = [...new Set(wanted.map(r => formatRoute(r)))];
-        const hasDefault = !!table.lookup(missing[0].range.cidr.network);
-        const names = missing.map(m => `${m.node.name} (${m.range.label})`);
+        const remote = [...new Set(wanted.map(r => formatRoute(r)))];
+        const lines = [...local.lines, ...remote];
+        const problems: string[] = [];
+        if (missing.length) {
+            const hasDefault = !!table.lookup(missing[0].range.cidr.network);
+            const names = missing.map(m => `${m.node.name} (${m.range.label})`);
+            const how = remote.length ? `; ${model.cni.plugin} ${model.cni.backend} needs ${remote[0]}${remote.length > 1 ? ` and ${remote.length - 1} more like it` : ''}` : '';
+            problems.push(`no way to the pods of ${listOf(names)}: ${hasDefault ? 'only the default route matches, and the gateway drops pod traffic' : 'no route matches'}${how}`);
+        }
+        if (local.lines.length) {
+            problems.push(`no route to its own pods (${listOf(local.what)}): ${local.lines[0]}${local.lines.length > 1 ? ` and ${local.lines.length - 1} more like it are` : ' is'} missing, so their traffic goes elsewhere`);
+        }
         const span = { start: node.routesSpan.start, end: node.routesSpan.start + 'routes'.length };
-        const how = lines.length ? `; ${model.cni.plugin} ${model.cni.backend} needs ${lines[0]}${lines.length > 1 ? ` and ${lines.length - 1} more like it` : ''}` : '';
         const fix = lines.length ? insertRoutes(ctx, routes, lines, lines.length === 1 ? `Add ${lines[0]}` : `Add the ${lines.length} routes ${model.cni.plugin} would program`) : undefined;
         out.push({
             code: Codes.missingRoute, severity: 'error', span,
-            message: `${node.name}'s routes have no way to the pods of ${listOf(names)}: ${hasDefault ? 'only the default route matches, and the gateway drops pod traffic' : 'no route matches'}${how}`,
+            message: `${node.name}'s routes have ${problems.join('; and ')}`,
             related: missing.slice(0, 10).filter(m => m.range.span).map(m => ({ span: m.range.span!, message: `${m.range.label} of ${m.node.name}` })),
             fixes: fix ? [fix] : undefined,
         });
     }
+    return out;
+}
+
+/**
+ * A pasted table holds what the kernel and the CNI put there for the node's own pods: the
+ * bridge's connected route (flannel, bridge CNI) or a /32 per pod (Calico). Without it the
+ * node's own pods are unreachable.
+ */
+function localRoutes(ctx: CheckContext, node: Node, table: RouteTable): { lines: string[]; what: string[] } {
+    const pods = node.pods.filter(p => !p.hostNetwork && !p.noNetwork && p.address !== undefined && !ctx.isFaulted(p));
+    const out = { lines: [] as string[], what: [] as string[] };
+    if (pods.length === 0) return out;
+    if (ctx.model.cni.plugin === 'calico') {
+        for (const p of pods) {
+            if (table.lookup(p.address!)?.destination.length === 32) continue;
+            out.lines.push(`${formatIp(p.address!)} dev ${p.hostIface} scope link`);
+            out.what.push(`pod ${p.name}`);
+        }
+        return out;
+    }
+    const range = node.podCidr;
+    if (!range || ctx.isFaulted(range)) return out;
+    const bridge = ctx.generator.nodeLinks(node).find(l => l.kind === 'bridge');
+    const r = table.lookup(range.network + 1);
+    if (!bridge || (r && r.destination.length >= range.length)) return out;
+    out.lines.push(`${formatPrefix(range)} dev ${bridge.name} proto kernel scope link src ${formatIp(range.network + 1)}`);
+    out.what.push(`podCIDR ${formatPrefix(range)} on ${bridge.name}`);
     return out;
 }
 
