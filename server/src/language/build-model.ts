@@ -125,7 +125,8 @@ class ModelBuilder {
     }
 
     /** An address with an optional prefix (`100.100.137.201/24`). */
-    private addressOrPrefix(node: AstNode, property: string, text: string): { ip?: Ip; length?: number } {
+    private addressOrPrefix(node: AstNode, property: string, text: string | undefined): { ip?: Ip; length?: number } {
+        if (text === undefined) return {}; // half-typed: the parser reports it
         if (text.includes('/')) {
             const c = this.prefix(node, property, text);
             return c ? { ip: c.address, length: c.length } : {};
@@ -495,10 +496,11 @@ class ModelBuilder {
         const local = get(ast.isLinkLocal, 'local');
         const remote = get(ast.isLinkRemote, 'remote');
         const addrs: Cidr[] = [];
+        const addrSpans: (Span | undefined)[] = [];
         for (const o of decl.options) {
             if (ast.isLinkAddress(o)) {
                 const c = this.prefix(o, 'cidr', o.cidr);
-                if (c) addrs.push(c);
+                if (c) { addrs.push(c); addrSpans.push(propertySpan(o, 'cidr')); }
             }
         }
         const parentMtu = addresses.find(a => a.nic === parent?.parent)?.network.mtu ?? addresses[0]?.network.mtu ?? 1500;
@@ -515,7 +517,7 @@ class ModelBuilder {
             spans: {
                 name: propertySpan(decl, 'name'), kind: propertySpan(decl, 'kind'), mtu: propertySpan(mtu, 'mtu'),
                 master: propertySpan(master, 'bridge'), parent: propertySpan(parent, 'parent'), vni: propertySpan(vni, 'vni'),
-                port: propertySpan(port, 'port'), peer: propertySpan(peer, 'peer'),
+                port: propertySpan(port, 'port'), peer: propertySpan(peer, 'peer'), addresses: addrs.length ? addrSpans : undefined,
             },
         };
     }

@@ -67,6 +67,8 @@ export interface Link {
     readonly spans?: {
         readonly name?: Span; readonly kind?: Span; readonly mtu?: Span; readonly master?: Span;
         readonly parent?: Span; readonly vni?: Span; readonly port?: Span; readonly peer?: Span;
+        /** One per entry of `addresses`, in order. */
+        readonly addresses?: readonly (Span | undefined)[];
     };
 }
 
