@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from '../helpers';
+import { panelHtml } from '../../webview/src/html';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const BUNDLE = path.join(ROOT, 'dist', 'webview.js');
@@ -66,24 +67,19 @@ export interface Harness {
     close(): Promise<void>;
 }
 
+/**
+ * The extension's own page (webview/src/html.ts) with, before its script, a stub of the
+ * host: `acquireVsCodeApi`, CSP violation recording, and the theme variables VS Code would
+ * put on <html> (set from the nonce'd stub, since the CSP admits no style attribute markup).
+ */
 function page(origin: string, theme: Record<string, string>, csp: boolean): string {
     const nonce = randomBytes(16).toString('base64');
-    const policy = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${origin} 'nonce-${nonce}'; img-src ${origin} data:; font-src ${origin}`;
-    // VS Code puts the theme on <html style="…">; a CSP without 'unsafe-inline' would block
-    // that attribute here, so the harness sets the same variables from its nonce'd script.
-    const vars = JSON.stringify(theme);
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-${csp ? `<meta http-equiv="Content-Security-Policy" content="${policy}">` : ''}
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>KNet trace</title>
-<script nonce="${nonce}">
+    let html = panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, nonce });
+    const stub = `<script nonce="${nonce}">
   window.__posted = [];
   window.__violations = [];
   document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
-  const vars = ${vars};
+  const vars = ${JSON.stringify(theme)};
   for (const k of Object.keys(vars)) document.documentElement.style.setProperty(k, vars[k]);
   window.acquireVsCodeApi = () => ({
     postMessage: m => window.__posted.push(JSON.parse(JSON.stringify(m))),
@@ -91,11 +87,10 @@ ${csp ? `<meta http-equiv="Content-Security-Policy" content="${policy}">` : ''}
     setState: s => sessionStorage.setItem('knet-state', JSON.stringify(s)),
   });
 </script>
-</head>
-<body class="vscode-${theme === LIGHT_THEME ? 'light' : 'dark'}">
-<script nonce="${nonce}" src="${origin}/dist/webview.js"></script>
-</body>
-</html>`;
+</head>`;
+    html = html.replace('</head>', stub).replace('<body>', `<body class="vscode-${theme === LIGHT_THEME ? 'light' : 'dark'}">`);
+    if (!csp) html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+    return html;
 }
 
 export async function startHarness(): Promise<Harness> {
