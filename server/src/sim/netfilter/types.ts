@@ -52,6 +52,8 @@ export interface RuleHit {
     readonly by: 'kube-proxy' | 'flannel' | 'calico' | 'file';
     /** The declaration behind it (the service, its port line, the cni line) for reveal in the editor. */
     readonly span?: Span;
+    /** 1-based position in its chain (`iptables -L CHAIN --line-numbers`), where known. */
+    readonly position?: number;
 }
 
 export interface HookResult {

@@ -1,0 +1,142 @@
+/**
+ * The CNI daemons' own iptables rules: flanneld's ipMasq (`FLANNEL-POSTRTG`) and forward
+ * accepts (`FLANNEL-FWD`), Calico Felix's natOutgoing (`cali-nat-outgoing`) and its
+ * masquerade of host-originated traffic leaving by the tunnel device. Built per node
+ * (they name the node's own lease), cached per model and node.
+ */
+import { contains, formatPrefix } from '../../model/address';
+import { fnv1a } from '../../model/names';
+import type { ClusterModel, Node } from '../../model/types';
+import { ALWAYS, MASQ_MARK, type Rule, comment } from './rule';
+
+export interface CniChains {
+    /** Jumps from nat POSTROUTING into the CNI's chains (before kube-proxy's). */
+    readonly postrouting: readonly Rule[];
+    /** Jumps from filter FORWARD into the CNI's chains. */
+    readonly forward: readonly Rule[];
+    /** Every chain, for the ruleset listing: name → rules. */
+    readonly chains: ReadonlyMap<string, { table: 'nat' | 'filter'; rules: readonly Rule[] }>;
+}
+
+const cache = new WeakMap<ClusterModel, Map<Node, CniChains>>();
+
+export function cniChains(model: ClusterModel, node: Node): CniChains {
+    let m = cache.get(model);
+    if (!m) cache.set(model, m = new Map());
+    let c = m.get(node);
+    if (!c) m.set(node, c = build(model, node));
+    return c;
+}
+
+const EMPTY: CniChains = { postrouting: [], forward: [], chains: new Map() };
+
+function build(model: ClusterModel, node: Node): CniChains {
+    if (model.cni.plugin === 'flannel') return flannel(model, node);
+    if (model.cni.plugin === 'calico') return calico(model, node);
+    return EMPTY;
+}
+
+function numbered(rules: Omit<Rule, 'position'>[]): Rule[] {
+    return rules.map((r, i) => ({ ...r, position: i + 1 }));
+}
+
+function flannel(model: ClusterModel, node: Node): CniChains {
+    const net = model.podNetwork;
+    if (!net) return EMPTY;
+    const span = model.cni.origin.span;
+    const cluster = formatPrefix(net);
+    const chains = new Map<string, { table: 'nat' | 'filter'; rules: readonly Rule[] }>();
+    const base = { by: 'flannel' as const, span, nft: undefined };
+    const masq = comment('flanneld masq');
+    const fwdComment = comment('flanneld forward');
+    const fwdRules = numbered([
+        { ...base, table: 'filter', chain: 'FLANNEL-FWD', nftChain: 'FLANNEL-FWD', text: `-A FLANNEL-FWD -s ${cluster} ${fwdComment} -j ACCEPT`, match: p => contains(net, p.src), target: { kind: 'accept' } },
+        { ...base, table: 'filter', chain: 'FLANNEL-FWD', nftChain: 'FLANNEL-FWD', text: `-A FLANNEL-FWD -d ${cluster} ${fwdComment} -j ACCEPT`, match: p => contains(net, p.dst), target: { kind: 'accept' } },
+    ]);
+    chains.set('FLANNEL-FWD', { table: 'filter', rules: fwdRules });
+    const forward: Rule[] = [{
+        ...base, table: 'filter', chain: 'FORWARD', nftChain: 'FORWARD', text: `-A FORWARD ${fwdComment} -j FLANNEL-FWD`,
+        match: ALWAYS, target: { kind: 'jump', chain: 'FLANNEL-FWD', rules: () => fwdRules },
+    }];
+    if (!model.cni.ipMasq) return { postrouting: [], forward, chains };
+    const lease = node.podCidr;
+    const rules: Omit<Rule, 'position'>[] = [
+        // kube-proxy's marked packets are kube-proxy's to masquerade: no double NAT.
+        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${masq} -j RETURN`, match: p => (p.mark & MASQ_MARK) !== 0, target: { kind: 'return' } },
+    ];
+    if (lease) {
+        const pod = formatPrefix(lease);
+        rules.push(
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${pod} -d ${cluster} ${masq} -j RETURN`, match: p => contains(lease, p.src) && contains(net, p.dst), target: { kind: 'return' } },
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} -d ${pod} ${masq} -j RETURN`, match: p => contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${pod} ${masq} -j RETURN`, match: p => !contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
+        );
+    }
+    const multicastFirst = 0xe0000000, multicastLast = 0xefffffff;
+    rules.push(
+        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`, match: p => contains(net, p.src) && !(p.dst >= multicastFirst && p.dst <= multicastLast), target: { kind: 'masquerade' } },
+        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${cluster} ${masq} -j MASQUERADE --random-fully`, match: p => !contains(net, p.src) && contains(net, p.dst), target: { kind: 'masquerade' } },
+    );
+    const post = numbered(rules);
+    chains.set('FLANNEL-POSTRTG', { table: 'nat', rules: post });
+    const postrouting: Rule[] = [{
+        ...base, table: 'nat', chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${masq} -j FLANNEL-POSTRTG`,
+        match: ALWAYS, target: { kind: 'jump', chain: 'FLANNEL-POSTRTG', rules: () => post },
+    }];
+    return { postrouting, forward, chains };
+}
+
+/** Felix tags each rule with `cali:` and a hash; ours is stable from the rule's role. */
+function caliTag(role: string): string {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let h1 = fnv1a(role), h2 = fnv1a(role, 0x9e3779b9), out = '';
+    for (let i = 0; i < 16; i++) {
+        const src = i < 8 ? h1 : h2;
+        out += alphabet[(src >>> ((i % 8) * 4)) & 63];
+        if (i === 7) h1 = fnv1a(role + '#');
+    }
+    return `cali:${out}`;
+}
+
+function calico(model: ClusterModel, node: Node): CniChains {
+    const net = model.podNetwork;
+    const span = model.cni.origin.span;
+    const base = { by: 'calico' as const, span, nft: undefined, table: 'nat' as const };
+    const chains = new Map<string, { table: 'nat' | 'filter'; rules: readonly Rule[] }>();
+    const natOut: Rule[] = [];
+    if (net && model.cni.natOutgoing) {
+        natOut.push({
+            ...base, chain: 'cali-nat-outgoing', nftChain: 'cali-nat-outgoing', position: 1,
+            text: `-A cali-nat-outgoing ${comment(caliTag('nat-outgoing'))} -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully`,
+            match: p => contains(net, p.src) && !contains(net, p.dst), target: { kind: 'masquerade' },
+        });
+    }
+    chains.set('cali-nat-outgoing', { table: 'nat', rules: natOut });
+    const tunnel = model.cni.backend === 'ipip' ? 'tunl0' : model.cni.backend === 'vxlan' ? 'vxlan.calico' : undefined;
+    const post: Rule[] = [
+        {
+            ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 1,
+            text: `-A cali-POSTROUTING ${comment(caliTag('postrouting-nat-outgoing'))} -j cali-nat-outgoing`,
+            match: ALWAYS, target: { kind: 'jump', chain: 'cali-nat-outgoing', rules: () => natOut },
+        },
+    ];
+    if (tunnel) {
+        // Host-originated traffic leaving by the tunnel takes the tunnel's address.
+        post.push({
+            ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 2,
+            text: `-A cali-POSTROUTING -o ${tunnel} ${comment(caliTag('postrouting-tunnel'))} -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully`,
+            match: (p, env) => {
+                if (env.ctx.outDev !== tunnel || !env.ctx.isLocal(p.src)) return false;
+                const link = node.netns().links.get(tunnel);
+                return !(link?.addresses.some(a => a.address === p.src) ?? false);
+            },
+            target: { kind: 'masquerade' },
+        });
+    }
+    chains.set('cali-POSTROUTING', { table: 'nat', rules: post });
+    const postrouting: Rule[] = [{
+        ...base, chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${comment(caliTag('postrouting'))} -j cali-POSTROUTING`,
+        match: ALWAYS, target: { kind: 'jump', chain: 'cali-POSTROUTING', rules: () => post },
+    }];
+    return { postrouting, forward: [], chains };
+}

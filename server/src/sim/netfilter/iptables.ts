@@ -1,0 +1,152 @@
+/**
+ * kube-proxy in iptables mode (and nftables mode, which makes the same decisions with
+ * other rule text): the built-in chains of the nat and filter tables as a kubeadm node
+ * has them, walked at each hook in the kernel's table order (nat before filter at OUTPUT).
+ */
+import type { ClusterModel, Node } from '../../model/types';
+import { nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
+import { type Outcome, newState, toHits, walkChain, walkEnv } from './chain-walk';
+import { cniChains } from './cni-chains';
+import { kubeProxyChains } from './kube-proxy-chains';
+import { ALWAYS, type Rule, comment } from './rule';
+import type { Hook, HookContext, HookResult, PacketView } from './types';
+
+export interface BaseChains {
+    readonly nat: { readonly PREROUTING: readonly Rule[]; readonly OUTPUT: readonly Rule[]; readonly POSTROUTING: readonly Rule[] };
+    readonly filter: { readonly INPUT: readonly Rule[]; readonly FORWARD: readonly Rule[]; readonly OUTPUT: readonly Rule[] };
+    /** kube-proxy's fixed filter chains (KUBE-FORWARD, KUBE-FIREWALL). */
+    readonly fixed: ReadonlyMap<string, readonly Rule[]>;
+}
+
+const cache = new WeakMap<ClusterModel, Map<Node, BaseChains>>();
+
+export function baseChains(model: ClusterModel, node: Node): BaseChains {
+    let m = cache.get(model);
+    if (!m) cache.set(model, m = new Map());
+    let b = m.get(node);
+    if (!b) m.set(node, b = build(model, node));
+    return b;
+}
+
+const LOOPBACK = { first: 0x7f000000, last: 0x7fffffff };
+const isLoopback = (ip: number) => ip >= LOOPBACK.first && ip <= LOOPBACK.last;
+
+function build(model: ClusterModel, node: Node): BaseChains {
+    const kp = kubeProxyChains(model);
+    const sps = servicePorts(model);
+    const span = model.proxy.origin.span;
+    const by = 'kube-proxy' as const;
+    const portals = comment('kubernetes service portals');
+    const natServices = (p: PacketView): readonly Rule[] => {
+        const sp = p.dstPort === undefined ? undefined : sps.byVip.get(vipKey(p.dst, p.dstPort, p.protocol));
+        const jump = kp.nodePortsJump(node);
+        return sp && sp.hasEndpoints ? [kp.capture(sp), jump] : [jump];
+    };
+    const filterServices = (p: PacketView): readonly Rule[] => {
+        const sp = p.dstPort === undefined ? undefined : sps.byVip.get(vipKey(p.dst, p.dstPort, p.protocol));
+        return sp && !sp.hasEndpoints ? [kp.rejectClusterIp(sp)] : [];
+    };
+    const externalServices = (p: PacketView): readonly Rule[] => {
+        const sp = p.dstPort === undefined ? undefined : sps.byNodePort.get(nodePortKey(p.dstPort, p.protocol));
+        const r = sp && kp.externalFilter(sp, node);
+        return r ? [r] : [];
+    };
+    const kubeForward: Rule[] = [
+        {
+            table: 'filter', chain: 'KUBE-FORWARD', position: 1, by, span, nftChain: 'filter-forward', nft: undefined,
+            text: '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+            match: () => false /* a trace's packets are valid */, target: { kind: 'drop' },
+        },
+        {
+            table: 'filter', chain: 'KUBE-FORWARD', position: 2, by, span, nftChain: 'filter-forward', nft: undefined,
+            text: `-A KUBE-FORWARD ${comment('kubernetes forwarding rules')} -m mark --mark 0x4000/0x4000 -j ACCEPT`,
+            match: p => (p.mark & 0x4000) !== 0, target: { kind: 'accept' },
+        },
+        {
+            table: 'filter', chain: 'KUBE-FORWARD', position: 3, by, span, nftChain: 'filter-forward', nft: undefined,
+            text: `-A KUBE-FORWARD ${comment('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+            match: () => false /* the first packet of a connection is NEW */, target: { kind: 'accept' },
+        },
+    ];
+    const kubeFirewall: Rule[] = [{
+        table: 'filter', chain: 'KUBE-FIREWALL', position: 1, by, span, nftChain: 'filter-input', nft: undefined,
+        text: `-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${comment('block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+        match: p => isLoopback(p.dst) && !isLoopback(p.src), target: { kind: 'drop' }, disposition: 'FILTERED',
+    }];
+    const j = (table: 'nat' | 'filter', chain: string, text: string, nftChain: string, nft: string | undefined, target: string, rules: (p: PacketView) => readonly Rule[]): Rule => ({
+        table, chain, by, span, text, nftChain, nft, match: ALWAYS, target: { kind: 'jump', chain: target, rules },
+    });
+    const numberIn = (rules: Rule[]) => rules.map((r, i) => ({ ...r, position: i + 1 }));
+    const cni = cniChains(model, node);
+    const newState = '-m conntrack --ctstate NEW';
+    return {
+        nat: {
+            PREROUTING: numberIn([j('nat', 'PREROUTING', `-A PREROUTING ${portals} -j KUBE-SERVICES`, 'nat-prerouting', 'jump services', 'KUBE-SERVICES', natServices)]),
+            OUTPUT: numberIn([j('nat', 'OUTPUT', `-A OUTPUT ${portals} -j KUBE-SERVICES`, 'nat-output', 'jump services', 'KUBE-SERVICES', natServices)]),
+            POSTROUTING: numberIn([
+                ...cni.postrouting,
+                j('nat', 'POSTROUTING', `-A POSTROUTING ${comment('kubernetes postrouting rules')} -j KUBE-POSTROUTING`, 'nat-postrouting', 'jump masquerading', 'KUBE-POSTROUTING', () => kp.postrouting),
+            ]),
+        },
+        filter: {
+            INPUT: numberIn([
+                j('filter', 'INPUT', `-A INPUT ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-input', 'ct state new jump nodeport-endpoints-check', 'KUBE-EXTERNAL-SERVICES', externalServices),
+                j('filter', 'INPUT', '-A INPUT -j KUBE-FIREWALL', 'filter-input', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
+            ]),
+            FORWARD: numberIn([
+                j('filter', 'FORWARD', `-A FORWARD ${comment('kubernetes forwarding rules')} -j KUBE-FORWARD`, 'filter-forward', undefined, 'KUBE-FORWARD', () => kubeForward),
+                j('filter', 'FORWARD', `-A FORWARD ${newState} ${portals} -j KUBE-SERVICES`, 'filter-forward', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
+                j('filter', 'FORWARD', `-A FORWARD ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-forward', undefined, 'KUBE-EXTERNAL-SERVICES', externalServices),
+                ...cni.forward,
+            ]),
+            OUTPUT: numberIn([
+                j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${portals} -j KUBE-SERVICES`, 'filter-output', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
+                j('filter', 'OUTPUT', '-A OUTPUT -j KUBE-FIREWALL', 'filter-output', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
+            ]),
+        },
+        fixed: new Map([['KUBE-FORWARD', kubeForward], ['KUBE-FIREWALL', kubeFirewall]]),
+    };
+}
+
+/** The tables a hook passes, in the kernel's priority order. */
+export function tablesAt(hook: Hook, base: BaseChains): readonly (readonly Rule[])[] {
+    switch (hook) {
+        case 'PREROUTING': return [base.nat.PREROUTING];
+        case 'OUTPUT': return [base.nat.OUTPUT, base.filter.OUTPUT];
+        case 'INPUT': return [base.filter.INPUT];
+        case 'FORWARD': return [base.filter.FORWARD];
+        case 'POSTROUTING': return [base.nat.POSTROUTING];
+    }
+}
+
+export const PORT_UNREACHABLE = { icmpType: 3, icmpCode: 3, description: 'ICMP port unreachable' } as const;
+
+/** Runs one hook of a node in iptables or nftables mode. */
+export function iptablesHook(hook: Hook, ctx: HookContext, packet: PacketView, nft: boolean): HookResult {
+    const base = baseChains(ctx.model, ctx.node);
+    const state = newState(packet);
+    const env = walkEnv(ctx, state, () => packet.src);
+    let outcome: Outcome = 'continue';
+    for (const table of tablesAt(hook, base)) {
+        state.outcome = 'continue';
+        walkChain(table, state, env);
+        outcome = state.outcome as Outcome; // set by the walk
+        if (outcome === 'drop' || outcome === 'reject') break;
+    }
+    return toResult(state, outcome, nft);
+}
+
+export function toResult(state: ReturnType<typeof newState>, outcome: Outcome, nft: boolean): HookResult {
+    const last = state.hits[state.hits.length - 1];
+    const verdict = outcome === 'drop' ? 'DROP' : outcome === 'reject' ? 'REJECT' : 'ACCEPT';
+    return {
+        verdict,
+        packet: state.packet,
+        hits: toHits(state.hits, nft),
+        dnat: state.dnat,
+        snat: state.snat,
+        reject: verdict === 'REJECT' ? PORT_UNREACHABLE : undefined,
+        alternatives: state.alternatives,
+        disposition: verdict === 'ACCEPT' ? undefined : last?.disposition ?? 'FILTERED',
+    };
+}
