@@ -7,7 +7,8 @@
  * with an octet over 255) is reported here as a finding on the exact token, and the rest
  * of the model is still built.
  */
-import { type AstNode, type CstNode, GrammarUtils } from 'langium';
+import { type AstNode, type CstNode } from 'langium';
+import { findPropertyNode } from './property-node';
 import * as ast from './generated/ast';
 import { type Cidr, type Ip, cidr, contains, parseCidr, parseIp } from '../model/address';
 import { type Finding, Codes } from '../checks/finding';
@@ -46,7 +47,7 @@ function cstSpan(c: CstNode | undefined): Span | undefined {
 /** The span of one property's tokens (the value, not the keyword before it). */
 export function propertySpan(node: AstNode | undefined, property: string, index?: number): Span | undefined {
     if (!node?.$cstNode) return undefined;
-    return cstSpan(GrammarUtils.findNodeForProperty(node.$cstNode, property, index)) ?? spanOf(node);
+    return cstSpan(findPropertyNode(node.$cstNode, property, index)) ?? spanOf(node);
 }
 
 function origin(node: AstNode | undefined): Origin {

@@ -1,0 +1,174 @@
+/**
+ * The language server as an editor drives it: the real bundle (`dist/server.cjs --stdio`)
+ * in a child process, spoken to with vscode-languageserver-protocol's client connection.
+ * Measures open → diagnostics, one pod-line edit → diagnostics, two quick edits (only the
+ * last may be checked to the end and published), and hover and trace requests on the warm
+ * document.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import {
+    type Diagnostic, type ProtocolConnection, type PublishDiagnosticsParams,
+    createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
+    ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, PublishDiagnosticsNotification,
+    ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { TraceRequest } from '../protocol/requests';
+import type { GeneratedCluster } from './generate';
+import { median, peakRssOfPid } from './measure';
+
+export interface LspFigures {
+    openMs: number;
+    /** Median of `edits` single pod-line edits, each until its diagnostics arrive. */
+    editMs: number;
+    edits: number[];
+    /** Two edits 50 ms apart: the first makes a duplicate address, the second undoes it. */
+    doubleEdit: {
+        /** From the second edit to the diagnostics of the file as it stands. */
+        ms: number;
+        /** publishDiagnostics seen for the document after the two edits. */
+        publishes: number;
+        /** True when the superseded version's diagnostics (the duplicate-address error) were published. */
+        supersededPublished: boolean;
+        /** The final publication has no error (it describes the last version). */
+        finalClean: boolean;
+    };
+    hoverPodMs: number;
+    hoverFlowMs: number;
+    traceMs: number;
+    /** First trace request of a flow not traced before (the model is reused; the flow is simulated). */
+    traceColdMs: number;
+    hoverChars: number;
+    traceDisposition?: string;
+    peakRssMb?: number;
+}
+
+interface Published {
+    at: number;
+    diagnostics: Diagnostic[];
+}
+
+export async function measureLsp(serverBundle: string, file: string, cluster: GeneratedCluster, options: { edits: number; hovers: number }): Promise<LspFigures> {
+    const text = fs.readFileSync(file, 'utf8');
+    const uri = 'file://' + file;
+    const child: ChildProcess = spawn(process.execPath, [serverBundle, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const connection: ProtocolConnection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const published: Published[] = [];
+    let waiter: (() => void) | undefined;
+    connection.onNotification(PublishDiagnosticsNotification.type, (p: PublishDiagnosticsParams) => {
+        if (p.uri !== uri) return;
+        published.push({ at: performance.now(), diagnostics: p.diagnostics });
+        waiter?.();
+    });
+    // What a client answers when the server asks: no settings, registrations accepted.
+    connection.onRequest('workspace/configuration', (params: { items?: unknown[] }) => (params.items ?? []).map(() => null));
+    for (const method of ['client/registerCapability', 'client/unregisterCapability', 'window/workDoneProgress/create']) connection.onRequest(method, () => null);
+    connection.listen();
+    const nextPublish = (after: number, timeoutMs: number): Promise<Published> => new Promise((resolve, reject) => {
+        const check = () => {
+            const p = published.find(x => x.at >= after);
+            if (p) { clearTimeout(timer); waiter = undefined; resolve(p); }
+        };
+        const timer = setTimeout(() => { waiter = undefined; reject(new Error(`no diagnostics within ${timeoutMs} ms`)); }, timeoutMs);
+        waiter = check;
+        check();
+    });
+    const quiet = (ms: number) => new Promise(r => setTimeout(r, ms));
+    try {
+        await connection.sendRequest(InitializeRequest.type, {
+            processId: process.pid, rootUri: null, workspaceFolders: null,
+            capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true }, hover: { contentFormat: ['markdown', 'plaintext'] } } },
+        });
+        await connection.sendNotification(InitializedNotification.type, {});
+
+        let version = 1;
+        const t0 = performance.now();
+        await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'knet', version, text } });
+        const opened = await nextPublish(t0, 600_000);
+        const openMs = opened.at - t0;
+        const openErrors = opened.diagnostics.filter(d => d.severity === 1);
+        if (openErrors.length) throw new Error(`the generated file has errors: ${openErrors[0].message}`);
+
+        const e = cluster.edit;
+        const range = { start: { line: e.line, character: e.start }, end: { line: e.line, character: e.start + e.address.length } };
+        let current = e.address;
+        const change = async (to: string) => {
+            const r = { start: range.start, end: { line: e.line, character: e.start + current.length } };
+            current = to;
+            await connection.sendNotification(DidChangeTextDocumentNotification.type, {
+                textDocument: { uri, version: ++version }, contentChanges: [{ range: r, text: to }],
+            });
+        };
+        const edits: number[] = [];
+        for (let i = 0; i < options.edits; i++) {
+            const t = performance.now();
+            await change(i % 2 === 0 ? e.freeAddress : e.address);
+            const p = await nextPublish(t, 600_000);
+            edits.push(p.at - t);
+        }
+        const editMs = median(edits);
+        if (current !== e.address) {
+            const t = performance.now();
+            await change(e.address);
+            await nextPublish(t, 600_000);
+        }
+
+        // Two quick edits: the first one's build must give way to the second.
+        const before = performance.now();
+        await change(e.takenAddress);
+        await quiet(50);
+        const second = performance.now();
+        await change(e.address);
+        const final = await nextPublish(before, 600_000);
+        await quiet(Math.max(1000, editMs));
+        const after = published.filter(p => p.at >= before);
+        const isError = (d: Diagnostic) => d.severity === 1;
+        const doubleEdit = {
+            ms: after[after.length - 1].at - second,
+            publishes: after.length,
+            supersededPublished: after.some(p => p.diagnostics.some(isError)),
+            finalClean: !after[after.length - 1].diagnostics.some(isError),
+        };
+        void final;
+
+        const hoverAt = async (pos: { line: number; character: number }) => {
+            const t = performance.now();
+            const h = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: pos });
+            return { ms: performance.now() - t, chars: h ? JSON.stringify(h.contents).length : 0 };
+        };
+        const pods: number[] = [], flows: number[] = [], traces: number[] = [];
+        let hoverChars = 0;
+        for (let i = 0; i < options.hovers; i++) {
+            const hp = await hoverAt(cluster.hoverPod);
+            pods.push(hp.ms);
+            const hf = await hoverAt(cluster.hoverFlow);
+            flows.push(hf.ms);
+            hoverChars = Math.max(hoverChars, hp.chars, hf.chars);
+        }
+        const traceOf = async (flow: string) => {
+            const t = performance.now();
+            const r = await connection.sendRequest(TraceRequest, { uri, flow }) as { disposition?: string } | null;
+            return { ms: performance.now() - t, disposition: r?.disposition };
+        };
+        // A flow neither hovered nor traced yet: the first request simulates it.
+        const cold = await traceOf(cluster.coldFlow.name);
+        let traceDisposition: string | undefined;
+        for (let i = 0; i < options.hovers; i++) {
+            const r = await traceOf(cluster.hoverFlow.name);
+            traces.push(r.ms);
+            traceDisposition = r.disposition;
+        }
+        const peakRssMb = peakRssOfPid(child.pid!);
+        return {
+            openMs, editMs, edits, doubleEdit, hoverPodMs: median(pods), hoverFlowMs: median(flows), traceMs: median(traces),
+            traceColdMs: cold.ms, hoverChars, traceDisposition, peakRssMb,
+        };
+    } finally {
+        try {
+            await Promise.race([connection.sendRequest(ShutdownRequest.type), quiet(5000)]);
+            await connection.sendNotification(ExitNotification.type);
+        } catch { /* the server may be gone already */ }
+        connection.dispose();
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    }
+}
