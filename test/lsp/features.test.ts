@@ -173,6 +173,15 @@ describe('rename', () => {
         expect(out.match(/link docker0 bridge/g)?.length).toBe(1); // node02's docker0 stays
     });
 
+    it('renames a network in node addresses and hosts, and a host in flows', async () => {
+        const net = await rename(flannel, flannel.indexOf('network lan') + 9, 'underlay');
+        expect(net.match(/on underlay/g)?.length).toBe(4);
+        expect(net).not.toMatch(/on lan\b/);
+        const host = await rename(flannel, flannel.indexOf('client -> node01'), 'laptop');
+        expect(host).toContain('host laptop 100.100.137.50 on lan');
+        expect(host.match(/flow nodeport-\w+: +laptop ->/g)?.length).toBe(2);
+    });
+
     it('refuses a generated device and a name that is not one', async () => {
         const doc = await parseDocument(Knet, flannel);
         const at = doc.textDocument.positionAt(flannel.indexOf('dev flannel.1') + 5);
@@ -242,6 +251,37 @@ describe('completion', () => {
     });
 });
 
+describe('completion in a big file', () => {
+    /** 300 nodes of 20 pods: well past the size where only the item under the cursor is parsed. */
+    function big(tail: string): string {
+        const lines = ['cluster big {', '  podNetwork 10.0.0.0/8', '  cni flannel vxlan', '  network lan 192.168.0.0/16 { mtu 1500 gateway 192.168.0.1 }'];
+        for (let n = 0; n < 300; n++) {
+            lines.push(`  node n${n} {`, `    address 192.168.1.${n % 250} on lan dev eth0`, `    podCIDR 10.0.${n}.0/24`);
+            for (let p = 0; p < 20; p++) lines.push(`    pod p${n}-${p} 10.0.${n}.${p + 2}`);
+            lines.push('  }');
+        }
+        return lines.join('\n') + '\n' + tail + '\n}\n';
+    }
+    const labels = (items: { label: string }[]) => items.map(i => i.label);
+
+    it('offers the same devices, values and names as in a small one', async () => {
+        await completion({
+            text: big('  node last {\n    address 192.168.2.1 on lan dev ens5\n    podCIDR 10.1.0.0/24\n    routes { default via 192.168.0.1 dev <|> }\n  }'),
+            index: 0,
+            assert: (l) => expect(labels(l.items)).toEqual(expect.arrayContaining(['ens5', 'flannel.1'])),
+        });
+        await completion({ text: big('  proxy <|>'), index: 0, assert: (l) => expect(labels(l.items)).toEqual(expect.arrayContaining(['iptables', 'ipvs'])) });
+        await completion({
+            text: big('  flow f: p299-3 -> p12<|>'),
+            index: 0,
+            assert: (l) => {
+                expect(labels(l.items)).toContain('p12-7');
+                expect(labels(l.items)).not.toContain('p299-3'); // no 1 or 2 after its p: no fuzzy match
+            },
+        });
+    });
+});
+
 describe('formatting', () => {
     it('lays a file out canonically, keeping comments', async () => {
         await formatting({
@@ -281,6 +321,13 @@ describe('folding', () => {
         const starts = ranges.map(r => r.startLine);
         for (const block of ['cluster flannel-vxlan', 'node node01', 'routes {', 'service nginx-deployment']) expect(starts).toContain(line(block));
         expect(starts).not.toContain(line('flow same-node-clusterip'));
+        expect(starts).toContain(0); // the two-line comment at the top
+    });
+
+    it('folds block comments and runs of line comments', async () => {
+        const doc = await parseDocument(Knet, '// a\n// b\ncluster c {\n  /* one\n     two */\n  podNetwork 10.0.0.0/8 // trailing\n}\n');
+        const ranges = await Knet.lsp.FoldingRangeProvider!.getFoldingRanges(doc, { textDocument: { uri: doc.uri.toString() } });
+        expect(ranges.map(r => [r.startLine, r.endLine, r.kind ?? 'region']).sort()).toEqual([[0, 1, 'comment'], [2, 5, 'region'], [3, 4, 'comment']].sort());
     });
 });
 

@@ -5,14 +5,15 @@
  * node's podCIDR or blocks for a new pod. Keywords that are only accepted as names (a pod
  * called `host`) are not proposed where a name is expected.
  */
-import { type AstNode, AstUtils, GrammarAST } from 'langium';
+import { type AstNode, type LangiumDocument, AstUtils, GrammarAST, TextDocument, URI } from 'langium';
 import { type CompletionAcceptor, type CompletionContext, DefaultCompletionProvider, type NextFeature } from 'langium/lsp';
-import { CompletionItemKind } from 'vscode-languageserver';
+import { type CancellationToken, type CompletionList, type CompletionParams, CompletionItemKind } from 'vscode-languageserver';
 import * as ast from '../language/generated/ast';
 import { type Cidr, formatIp, nth, size } from '../model/address';
 import { LINK_KINDS } from '../model/types';
 import type { ClusterModel } from '../model/types';
 import { modelObject } from './model-lookup';
+import { nameIndex } from '../language/name-index';
 import type { KnetLspServices } from './services';
 
 /** Values of words the grammar reads as plain names, by `Rule.property`. */
@@ -46,6 +47,12 @@ const SETTING_VALUES: Record<string, readonly string[]> = {
     natOutgoing: ['true', 'false'],
 };
 
+/** Beyond this offset the completion parser reads only the cluster item under the cursor. */
+const SYNTHETIC_PREFIX_FROM = 50_000;
+
+/** Names offered at most per completion (a client filters further as the user types). */
+const MAX_NAMES = 1000;
+
 const DEVICE_PROPERTIES = new Set(['RouteDev.dev', 'LinkParent.parent', 'LinkMaster.bridge', 'NodeAddress.dev']);
 
 export class KnetCompletionProvider extends DefaultCompletionProvider {
@@ -56,10 +63,85 @@ export class KnetCompletionProvider extends DefaultCompletionProvider {
         super(knet);
     }
 
+    override async getCompletion(document: LangiumDocument, params: CompletionParams, token?: CancellationToken): Promise<CompletionList | undefined> {
+        const list = await super.getCompletion(document, params, token);
+        // Names were capped: ask the client to come back as the user types more.
+        if (list && list.items.length >= MAX_NAMES) list.isIncomplete = true;
+        return list;
+    }
+
+    /**
+     * Langium finds what may come next by parsing the whole text up to the cursor: seconds
+     * in a 7 MB file. Cluster items are independent of each other, so in a big file only
+     * the item under the cursor is parsed, behind a synthetic `cluster {` that puts the
+     * parser in the same place.
+     */
+    protected override findFeaturesAt(textDocument: TextDocument, offset: number): NextFeature[] {
+        if (offset > SYNTHETIC_PREFIX_FROM) {
+            try {
+                const document = this.knet.shared.workspace.LangiumDocuments.getDocument(URI.parse(textDocument.uri));
+                const items = (document?.parseResult.value as ast.Document | undefined)?.clusters[0]?.items ?? [];
+                let lo = 0, hi = items.length - 1, start = -1;
+                while (lo <= hi) {
+                    const mid = (lo + hi) >> 1;
+                    const at = items[mid].$cstNode?.offset ?? Infinity;
+                    if (at < offset) { start = at; lo = mid + 1; } else hi = mid - 1;
+                }
+                if (start >= 0) {
+                    const text = 'cluster c {\n' + textDocument.getText().slice(start, offset);
+                    const synthetic = TextDocument.create(textDocument.uri, textDocument.languageId, textDocument.version, text);
+                    return super.findFeaturesAt(synthetic, text.length);
+                }
+            } catch {
+                // fall back to the whole prefix
+            }
+        }
+        return super.findFeaturesAt(textDocument, offset);
+    }
+
     protected override filterKeyword(context: CompletionContext, keyword: GrammarAST.Keyword): boolean {
         const rule = AstUtils.getContainerOfType(keyword, GrammarAST.isParserRule);
         if (rule && (rule.name === 'Name' || rule.name === 'QualifiedName')) return false;
         return super.filterKeyword(context, keyword);
+    }
+
+    /**
+     * Names for flow ends and endpoint lists straight from the document's name index, the
+     * typed prefix matched first: Langium's default builds a description per candidate,
+     * seconds for 150,000 pods. At most MAX_NAMES are offered.
+     */
+    protected override completionForCrossReference(context: CompletionContext, next: NextFeature<GrammarAST.CrossReference>, acceptor: CompletionAcceptor) {
+        const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
+        const rule = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule);
+        const type = next.type ?? rule?.name;
+        const kinds = type === 'FlowSource' ? ['pod', 'node', 'host'] as const
+            : type === 'FlowDestination' ? ['service', 'pod', 'node', 'host'] as const
+            : type === 'ServiceEndpoints' && assignment?.feature === 'endpoints' ? ['pod'] as const
+            : undefined;
+        if (!kinds) return super.completionForCrossReference(context, next, acceptor);
+        const root = context.document.parseResult.value as ast.Document;
+        const index = nameIndex(root);
+        const typed = context.textDocument.getText().slice(context.tokenOffset, context.offset);
+        let offered = 0;
+        const offer = (name: string, kind: CompletionItemKind, detail: string): boolean => {
+            if (offered >= MAX_NAMES) return false;
+            if (typed && !this.fuzzyMatcher.match(typed, name)) return true;
+            acceptor(context, { label: name, kind, detail, sortText: (name.startsWith(typed) ? '0' : '1') + String(offered).padStart(6, '0') });
+            offered++;
+            return true;
+        };
+        const short = (key: string) => key.startsWith('default/') ? key.slice(8) : key;
+        for (const kind of kinds) {
+            if (kind === 'service') {
+                for (const key of index.services.keys()) if (!offer(short(key), CompletionItemKind.Interface, 'service')) return;
+            } else if (kind === 'pod') {
+                for (const [key, pod] of index.pods) if (!offer(short(key), CompletionItemKind.Variable, `pod ${pod.address ?? ''}`.trim())) return;
+            } else if (kind === 'node') {
+                for (const name of index.nodes.keys()) if (!offer(name, CompletionItemKind.Class, 'node')) return;
+            } else {
+                for (const [name, host] of index.hosts) if (!offer(name, CompletionItemKind.Struct, `host ${host.address}`)) return;
+            }
+        }
     }
 
     protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor) {

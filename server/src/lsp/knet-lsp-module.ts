@@ -8,6 +8,7 @@ import { type KnetServices, createKnetServices } from '../language/knet-module';
 import { KnetCodeActionProvider } from './code-actions';
 import { KnetCodeLensProvider } from './code-lens';
 import { KnetCompletionProvider } from './completion';
+import { KnetFoldingRangeProvider } from './folding';
 import { KnetFormatter } from './formatter';
 import { KnetHoverProvider } from './hover';
 import { KnetDefinitionProvider, KnetDocumentHighlightProvider, KnetReferencesProvider, KnetRenameProvider } from './navigation';
@@ -32,6 +33,7 @@ export function knetLspModule(tracer?: Tracer): Module<KnetLspServices, PartialL
             RenameProvider: () => new KnetRenameProvider(),
             DocumentSymbolProvider: () => new KnetDocumentSymbolProvider(),
             Formatter: () => new KnetFormatter(),
+            FoldingRangeProvider: (s) => new KnetFoldingRangeProvider(s),
             SemanticTokenProvider: (s) => new KnetSemanticTokenProvider(s),
         },
     };

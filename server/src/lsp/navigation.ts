@@ -44,17 +44,30 @@ export function declarationNameSpan(node: AstNode): TextSpan | undefined {
     return cst ? nameSpan(cst) : undefined;
 }
 
-/** Every reference to `target` in its document. One walk over the AST. */
+/**
+ * Every reference to `target` in its document. References live only in flows, service
+ * endpoint lists, node addresses (`on NETWORK`) and hosts, so only those are visited: a
+ * pass over the cluster's items, never into 150,000 pods' options.
+ */
 export function referencesTo(target: AstNode): { reference: Reference; span: TextSpan }[] {
-    const root = AstUtils.findRootNode(target);
+    const root = AstUtils.findRootNode(target) as ast.Document;
     const out: { reference: Reference; span: TextSpan }[] = [];
-    for (const node of AstUtils.streamAst(root)) {
-        // Only flows and service endpoint lists hold references; skip the rest cheaply.
-        if (!ast.isFlowSource(node) && !ast.isFlowDestination(node) && !ast.isServiceEndpoints(node) && !ast.isNodeAddress(node) && !ast.isHost(node)) continue;
-        for (const ref of AstUtils.streamReferences(node)) {
-            const r = ref.reference;
-            if (!('ref' in r) || r.ref !== target || !r.$refNode) continue;
-            out.push({ reference: r, span: { start: r.$refNode.offset, end: r.$refNode.end } });
+    const check = (r: Reference | undefined): void => {
+        if (r && r.ref === target && r.$refNode) out.push({ reference: r, span: { start: r.$refNode.offset, end: r.$refNode.end } });
+    };
+    for (const cluster of root.clusters ?? []) {
+        for (const item of cluster.items) {
+            if (ast.isFlow(item)) {
+                check(item.source?.endpoint);
+                check(item.destination?.endpoint);
+            } else if (ast.isService(item)) {
+                for (const i of item.items) if (ast.isServiceEndpoints(i)) i.endpoints.forEach(check);
+            } else if (ast.isNode(item)) {
+                if (!ast.isNetwork(target)) continue;
+                for (const i of item.items) if (ast.isNodeAddress(i)) check(i.network);
+            } else if (ast.isHost(item)) {
+                check(item.network);
+            }
         }
     }
     return out;
