@@ -81,6 +81,17 @@ describe('address-outside-range', () => {
         expect(await expectFixed(text, r)).toContain('podCIDR 10.244.1.0/24');
     });
 
+    it('reports a host and a gateway outside their network', async () => {
+        const text = cluster(`  node node01 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24 }
+  host client 100.100.140.50 on lan`);
+        const r = await only(text, 'address-outside-range');
+        expect(r.message).toContain('address 100.100.140.50 of host client lies outside network lan 100.100.137.0/24');
+        expect(await expectFixed(text, r)).toContain('host client 100.100.137.2 on lan');
+        const gw = await only(text.replace('host client 100.100.140.50 on lan', '').replace('gateway 100.100.137.1', 'gateway 100.100.138.1'), 'address-outside-range');
+        expect(gw.text).toBe('100.100.138.1');
+        expect(gw.message).toContain('gateway 100.100.138.1 of network lan lies outside 100.100.137.0/24');
+    });
+
     it('accepts pods, nodes and services in their ranges', async () => {
         expect(await check(two('podCIDR 10.244.1.0/24 pod web 10.244.1.2 labels app=web', 'podCIDR 10.244.2.0/24', `
   service web { clusterIP 10.96.0.10 port 80/tcp selector app=web }`))).toEqual([]);

@@ -29,9 +29,11 @@ describe('overlay-mismatch', () => {
     });
 
     it('reports a flannel device named after another VNI', async () => {
-        const r = await only(two('link flannel.7 vxlan dev ens192'), 'overlay-mismatch');
+        const text = two('link flannel.7 vxlan dev ens192');
+        const r = await only(text, 'overlay-mismatch');
         expect(r.text).toBe('flannel.7');
         expect(r.message).toContain('makes it flannel.1');
+        expect(await expectFixed(text, r)).toContain('link flannel.1 vxlan');
     });
 
     it('accepts overlay devices as the cni says, and other vxlan devices', async () => {

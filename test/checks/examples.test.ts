@@ -10,6 +10,7 @@ import { EXAMPLES, SHARED_EXAMPLES, knetFiles, load } from '../helpers';
 import { diagnosticCode } from '../../server/src/language/workspace';
 import { main } from '../../server/src/cli/main';
 import { type Reported, expectations, mismatches } from './expectations';
+import { applyFix, check } from './check-helpers';
 
 const SEVERITY = ['error', 'error', 'warning', 'information', 'hint'];
 
@@ -78,4 +79,21 @@ describe('the expectation reader itself', () => {
             expect: new Set(['address-outside-range']), may: new Set(['missing-route']),
         });
     });
+});
+
+describe('every quick fix in the broken examples', () => {
+    for (const file of broken(EXAMPLES)) {
+        it(`${label(file)}: each fix removes its diagnostic and brings no new one`, async () => {
+            const text = fs.readFileSync(file, 'utf8');
+            const before = await check(text);
+            const fixable = before.filter(r => ((r.diagnostic.data as { fixes?: unknown[] } | undefined)?.fixes ?? []).length > 0);
+            for (const r of fixable) {
+                const after = await check(applyFix(text, r));
+                // What remains is what was there, less the fixed one (a derived flow warning may go too).
+                const left = before.filter(b => b !== r).map(b => `${b.code}: ${b.message}`);
+                for (const a of after) expect(left, `after fixing '${r.message}'`).toContain(`${a.code}: ${a.message}`);
+                expect(after.length).toBeLessThan(before.length);
+            }
+        });
+    }
 });
