@@ -6,7 +6,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ShowTraceCommand, type ShowTraceArguments } from '../../server/src/protocol/requests';
+import {
+    DocumentValidatedNotification, ShowTraceCommand, type DocumentValidatedParams, type ShowTraceArguments,
+} from '../../server/src/protocol/requests';
+import { TracePanel, type TraceTarget } from './trace-panel';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 
@@ -31,11 +34,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<KnetEx
     };
     client = new LanguageClient('knet', 'KNet Language Server', serverOptions, clientOptions);
 
+    const started = client;
     context.subscriptions.push(
-        vscode.commands.registerCommand(ShowTraceCommand, (...args: unknown[]) => showTrace(context, args)),
+        vscode.commands.registerCommand(ShowTraceCommand, (...args: unknown[]) => showTrace(context, started, args)),
+        // A panel left open before a reload comes back with the window.
+        TracePanel.registerSerializer(context, started),
     );
 
     await client.start();
+    // A new version of a document has been checked: the panel re-asks for its flow.
+    context.subscriptions.push(started.onNotification(DocumentValidatedNotification, (params: DocumentValidatedParams) => {
+        TracePanel.current?.documentValidated(params.uri);
+    }));
     return { client };
 }
 
@@ -49,17 +59,14 @@ export async function deactivate(): Promise<void> {
  * arguments: the flow under the cursor of the active editor) and the server's CodeLens
  * (`ShowTraceArguments`: the document URI, the flow's line and its name).
  */
-async function showTrace(context: vscode.ExtensionContext, args: unknown[]): Promise<void> {
+function showTrace(context: vscode.ExtensionContext, languageClient: LanguageClient, args: unknown[]): void {
     const target = traceTarget(args);
     if (!target) {
         void vscode.window.showInformationMessage('KNet: open a .knet file and put the cursor on a flow to see its packet trace.');
         return;
     }
-    void vscode.window.showWarningMessage(`KNet: the trace panel is not part of this build (${String(context.extension.packageJSON.version)}); run \`knet trace\` on ${target.uri.fsPath}.`);
+    TracePanel.createOrShow(context, languageClient, target);
 }
-
-/** The flow to trace: named by the CodeLens, or the one under the cursor. */
-interface TraceTarget { uri: vscode.Uri; flow?: string; position?: vscode.Position }
 
 function traceTarget(args: unknown[]): TraceTarget | undefined {
     if (isShowTraceArguments(args)) {

@@ -1,0 +1,133 @@
+// The extension, installed from its .vsix into a real VS Code (code-server), used through
+// Chromium as a network engineer would: Problems panel, hover, quick fix, CodeLens and the
+// trace panel following the cursor. Screenshots go to test-output/e2e/.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, screenshot } from './harness/browser';
+import { startCodeServer, type CodeServer } from './harness/code-server';
+import { expectationsOf, unmetExpectations } from './harness/expectations';
+import { checkOf, flowLines, traceOf } from './harness/knet-cli';
+import { goTo, hoverAtCursor, openFile, problems, visibleLines, waitForWorkbench, webview, focusEditor } from './harness/workbench';
+import { EXAMPLES, scratchWorkspace, tool, vsixPath } from './harness/tools';
+
+let server: CodeServer;
+let context: BrowserContext;
+let page: Page;
+let workspace: string;
+
+beforeAll(async () => {
+    tool('codeServer');
+    workspace = scratchWorkspace('vscode');
+    server = await startCodeServer({ name: 'vscode', workspace, vsix: vsixPath() });
+    ({ context, page } = await openBrowser('vscode'));
+    await waitForWorkbench(page, `${server.url}/?folder=${encodeURIComponent(workspace)}`);
+});
+
+// What the window looked like when a step failed: the first thing to look at.
+afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && page) {
+        await screenshot(page, `failed-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+});
+
+afterAll(async () => {
+    await context?.close();
+    await server?.stop();
+});
+
+describe('VS Code (code-server) with the knet extension', () => {
+    it('lists a broken example\'s diagnostics in the Problems panel, on the lines its comments name', async () => {
+        const relative = 'broken/routes.knet';
+        const text = fs.readFileSync(path.join(workspace, relative), 'utf8');
+        const expectations = expectationsOf(text);
+        await openFile(page, relative);
+        await page.locator('.squiggly-error').first().waitFor({ timeout: 60_000 });
+        const rows = await problems(page, relative, expectations.filter(e => !e.optional).length);
+        await screenshot(page, 'problems-broken-routes');
+        const seen = rows.map(r => ({ line: (r.line ?? 0) - 1, code: r.code ?? '?', severity: r.severity }));
+        expect(unmetExpectations(expectations, seen), rows.map(r => r.text).join('\n')).toEqual([]);
+        // The TextMate grammar colours keywords, addresses and names apart.
+        const tokenClasses = await page.locator('.editor-instance .view-lines span[class^="mtk"]').evaluateAll(
+            spans => new Set(spans.map(s => s.className)).size);
+        expect(tokenClasses).toBeGreaterThanOrEqual(4);
+    });
+
+    it('applies the quick fix for a missing route, and the diagnostic goes away', async () => {
+        const relative = 'broken/routes.knet';
+        const file = path.join(workspace, relative);
+        const before = checkOf(file).filter(d => d.code === 'missing-route');
+        const target = before.find(d => /no way to the pods/.test(d.message)) ?? before[0];
+        expect(target, 'knet check reports no missing-route to fix').toBeDefined();
+        await openFile(page, relative);
+        await goTo(page, target.line, target.column);
+        await page.keyboard.press('Control+.');
+        const menu = page.locator('.action-widget');
+        await menu.waitFor({ timeout: 20_000 });
+        const fix = menu.locator('.monaco-list-row', { hasText: /route/i }).first();
+        await fix.waitFor();
+        const title = await fix.innerText();
+        await screenshot(page, 'quick-fix-menu');
+        await fix.click();
+        await focusEditor(page);
+        await page.keyboard.press('Control+S');
+        // The server re-checks the edited text: that line's missing-route disappears.
+        const deadline = Date.now() + 30_000;
+        let rows = await problems(page, relative, 0);
+        while (rows.some(r => r.line === target.line && r.code === 'missing-route') && Date.now() < deadline) {
+            await page.waitForTimeout(300);
+            rows = await problems(page, relative, 0);
+        }
+        await screenshot(page, 'quick-fix-applied');
+        expect(rows.filter(r => r.line === target.line && r.code === 'missing-route'), `after "${title}"`).toEqual([]);
+        // What the editor saved is what the CLI now accepts for that node.
+        const after = checkOf(file);
+        expect(after.filter(d => d.code === 'missing-route' && d.message === target.message)).toEqual([]);
+        expect(after.length).toBeLessThan(checkOf(path.join(EXAMPLES, relative)).length);
+    });
+
+    it('shows a flow\'s route on hover', async () => {
+        const relative = 'flannel-vxlan.knet';
+        const file = path.join(workspace, relative);
+        const flows = flowLines(fs.readFileSync(file, 'utf8'));
+        const flow = flows.find(f => f.name === 'cross-node-clusterip') ?? flows[0];
+        const trace = traceOf(file, flow.name);
+        await openFile(page, relative);
+        await goTo(page, flow.line, flow.column + 1);
+        const hover = await hoverAtCursor(page);
+        await screenshot(page, 'hover-flow');
+        const flat = hover.replace(/\s+/g, ' ');
+        expect(flat).toContain(flow.name);
+        expect(flat).toContain(trace.disposition);
+        expect(flat).toContain(`path MTU ${trace.pathMtu}`);
+        for (const step of trace.hops.flatMap(h => h.steps).filter(s => s.kind === 'route' && s.summary)) {
+            expect(flat, `route step "${step.summary}" not in the hover`).toContain(step.summary.replace(/\s+/g, ' '));
+        }
+    });
+
+    it('opens the trace panel from the CodeLens and redraws it when the cursor moves to another flow', async () => {
+        const relative = 'flannel-vxlan.knet';
+        const file = path.join(workspace, relative);
+        const flows = flowLines(fs.readFileSync(file, 'utf8'));
+        expect(flows.length).toBeGreaterThanOrEqual(2);
+        const [first, second] = [flows[0], flows[flows.length - 1]];
+        const [firstTrace, secondTrace] = [traceOf(file, first.name), traceOf(file, second.name)];
+        await openFile(page, relative);
+        await goTo(page, first.line, first.column);
+        const lens = page.locator('.codelens-decoration a', { hasText: firstTrace.disposition }).first();
+        await lens.waitFor({ timeout: 30_000 });
+        await lens.click();
+        const panel = webview(page);
+        await panel.locator('body').getByText(first.name).first().waitFor({ timeout: 30_000 });
+        await panel.locator('body').getByText(firstTrace.disposition).first().waitFor({ timeout: 30_000 });
+        await screenshot(page, 'trace-panel-first-flow');
+
+        // Back in the editor, onto another flow's line: the panel follows.
+        await goTo(page, second.line, second.column);
+        await panel.locator('body').getByText(second.name).first().waitFor({ timeout: 30_000 });
+        await panel.locator('body').getByText(secondTrace.disposition).first().waitFor({ timeout: 30_000 });
+        await screenshot(page, 'trace-panel-second-flow');
+        expect(await visibleLines(page)).toEqual(expect.arrayContaining([expect.stringContaining(`flow ${second.name}`)]));
+    });
+});
