@@ -16,6 +16,12 @@ describe('overlapping-cidr', () => {
         expect(r.diagnostic.relatedInformation?.[0].message).toBe('podCIDR 10.244.1.0/24 of node01');
     });
 
+    it('does not cascade into the pods: two nodes given one range is one fault, not a duplicate per pod', async () => {
+        const all = await check(two('podCIDR 10.244.1.0/24 pod a 10.244.1.2', 'podCIDR 10.244.1.0/24 pod b 10.244.1.2', '  flow f: a -> b icmp'));
+        expect(all.map(r => `${r.code} ${r.text}`)).toEqual(['overlapping-cidr 10.244.1.0/24']);
+        expect(all[0].line).toBe(8);
+    });
+
     it('accepts disjoint podCIDRs inside the pod network', async () => {
         expect(await check(two('podCIDR 10.244.1.0/24', 'podCIDR 10.244.2.0/24'))).toEqual([]);
     });

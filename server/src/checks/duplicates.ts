@@ -53,6 +53,8 @@ export function checkDuplicateAddresses(ctx: CheckContext): Finding[] {
         if (pod.address === undefined || ctx.isFaulted(pod)) continue;
         const ranges = podRanges(model, pod.node);
         const r = ranges.find(x => x.cidr.network <= pod.address! && pod.address! <= x.cidr.last);
+        // Two nodes handed one range give their pods one address: overlapping-cidr is the root.
+        if (r && ctx.isFaulted(r.cidr)) continue;
         const calico = model.cni.plugin === 'calico';
         declared.push({
             ip: pod.address, who: `pod ${pod.name}`, span: pod.addressSpan, generated: false, owner: pod,

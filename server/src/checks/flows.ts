@@ -16,7 +16,8 @@ import type { CheckContext } from './context';
 function faulted(ctx: CheckContext, end: FlowSource | FlowTarget | undefined): boolean {
     if (!end) return true;
     switch (end.kind) {
-        case 'pod': return ctx.isFaulted(end.pod) || ctx.isFaulted(end.pod.node) || ctx.hasErrorWithin(end.pod.origin.span);
+        case 'pod': return ctx.isFaulted(end.pod) || ctx.isFaulted(end.pod.node) || ctx.isFaulted(end.pod.node.podCidr)
+            || ctx.hasErrorWithin(end.pod.origin.span);
         case 'node': return ctx.isFaulted(end.node) || ctx.hasErrorWithin(end.node.nameSpan);
         case 'host': return ctx.isFaulted(end.host) || ctx.hasErrorWithin(end.host.origin.span);
         case 'service': return ctx.isFaulted(end.service) || ctx.hasErrorWithin(end.service.clusterIPSpan);
