@@ -41,7 +41,7 @@ function linkLine(l: Link, width: number): string {
     if (l.port !== undefined && (l.kind === 'vxlan' || l.kind === 'tun')) parts.push(`port ${l.port}`);
     if (l.parent) parts.push(`dev ${l.parent}`);
     if (l.master) parts.push(`master ${l.master}`);
-    if (l.peer?.namespace) parts.push(`peer ${l.peer.device}@${l.peer.namespace.replace(/^pod:/, '')}`);
+    if (l.peer?.namespace) parts.push(`peer ${l.peer.device}@${l.peer.namespace.replace(/^(pod|node|host):/, '')}`);
     if (l.origin.generated) parts.push(`# ${l.origin.by}`);
     return parts.join(' ');
 }
@@ -64,7 +64,9 @@ function tableSection(ns: Netns, title: string): string {
     const parts = [`**${title}**`];
     parts.push(routes.length ? codeBlock(routeLines(routes)) : '_empty main table_');
     if (routes.some(r => r.origin.generated)) {
-        parts.push(ns.routesDeclared ? '`# who` marks routes the daemons add' : '_generated: what the daemons would program; `# who` made each line_');
+        parts.push(ns.routesDeclared
+            ? '_unmarked lines are declared; `# who` marks what a daemon or the kernel adds_'
+            : '_no routes declared: what the kernel and daemons would program (`# who`)_');
     }
     const devices = deviceLines(ns);
     if (devices.length) parts.push(codeBlock(devices));
