@@ -17,15 +17,20 @@
  * (ClusterIP, port, protocol) and (nodePort, protocol): a hook costs O(rules that match).
  */
 import { iptablesHook } from './iptables';
+import { ipvsHook } from './ipvs';
+import { userspaceHook } from './userspace';
 import type { Hook, HookContext, HookResult, PacketView } from './types';
 
 export type { Hook, HookContext, HookResult, PacketView, RuleHit, ConntrackEntry } from './types';
 export { conntrackEntry, reverseNat, isReply, isNatted } from './conntrack';
+export { ipvsLocalAddresses, IPVS_DEVICE } from './ipvs';
 
 export function runHook(hook: Hook, ctx: HookContext, packet: PacketView): HookResult {
     try {
         switch (ctx.model.proxy.mode) {
             case 'nftables': return iptablesHook(hook, ctx, packet, true);
+            case 'ipvs': return ipvsHook(hook, ctx, packet);
+            case 'userspace': return userspaceHook(hook, ctx, packet);
             default: return iptablesHook(hook, ctx, packet, false);
         }
     } catch (e) {
