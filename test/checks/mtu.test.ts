@@ -15,6 +15,7 @@ describe('mtu-mismatch (error)', () => {
         expect(r.text).toBe('1500');
         expect(r.message).toContain("flannel.1 on node01 has MTU 1500, above ens192's 1500 − 50 (VXLAN) = 1450");
         expect(r.message).toContain('DF clear');
+        expect(r.diagnostic.relatedInformation?.[0].message).toBe('network lan, MTU 1500');
         expect(await expectFixed(text, r)).toContain('dev ens192 mtu 1450');
     });
 
@@ -69,6 +70,7 @@ describe('mtu-mismatch (warning)', () => {
         expect(r.text).toBe('9000');
         expect(r.message).toContain("pod db has MTU 9000, above flannel.1's 1450 on node02");
         expect(r.message).toContain('frag needed');
+        expect(r.diagnostic.relatedInformation?.[0].message).toBe('flannel.1 (MTU 1450) comes from this cni');
         expect(await expectFixed(text, r)).toContain('pod db 10.244.2.5 mtu 1450');
     });
 

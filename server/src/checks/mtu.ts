@@ -18,6 +18,18 @@ const OVERHEAD: Partial<Record<Link['kind'], { bytes: number; name: string; effe
     tun: { bytes: 28, name: 'flanneld\'s UDP', effect: 'flanneld\'s UDP packets exceed the underlay and get fragmented' },
 };
 
+/** A device whose MTU a check compares with, and the declaration that decides it. */
+interface Device {
+    readonly name: string;
+    readonly mtu: number;
+    readonly span?: Span;
+    readonly what: string;
+}
+
+function related(d: Device) {
+    return d.span ? [{ span: d.span, message: d.what }] : undefined;
+}
+
 function setMtu(span: Span, mtu: number) {
     return [{ title: `Set the MTU to ${mtu}`, edits: [{ span, newText: String(mtu) }] }];
 }
@@ -28,12 +40,13 @@ export function checkMtu(ctx: CheckContext): Finding[] {
     const multiNode = model.nodes.length > 1;
     for (const node of model.nodes) {
         const declared = new Map(node.declaredLinks.map(l => [l.name, l]));
-        const underlay = (name: string | undefined): { name: string; mtu: number } => {
+        const underlay = (name: string | undefined): Device => {
             const nic = name ?? node.addresses[0]?.nic ?? 'eth0';
             const d = declared.get(nic);
-            if (d?.spans?.mtu) return { name: nic, mtu: d.mtu };
+            if (d?.spans?.mtu) return { name: nic, mtu: d.mtu, span: d.spans.mtu, what: `MTU of ${nic}` };
             const a = node.addresses.find(x => x.nic === nic) ?? node.addresses[0];
-            return { name: nic, mtu: a?.network.mtu ?? 1500 };
+            const net = a?.network;
+            return { name: nic, mtu: net?.mtu ?? 1500, span: net?.spans.mtu ?? net?.spans.name, what: net ? `network ${net.name}, MTU ${net.mtu}` : '' };
         };
         // Overlay devices too large for their underlay.
         const limits = new Map<string, number>();
@@ -47,6 +60,7 @@ export function checkMtu(ctx: CheckContext): Finding[] {
             out.push({
                 code: Codes.mtuMismatch, severity: 'error', span: l.spans.mtu,
                 message: `${l.name} on ${node.name} has MTU ${l.mtu}, above ${u.name}'s ${u.mtu} − ${o.bytes} (${o.name}) = ${limit}: ${o.effect}`,
+                related: related(u),
                 fixes: setMtu(l.spans.mtu, limit),
             });
         }
@@ -59,6 +73,7 @@ export function checkMtu(ctx: CheckContext): Finding[] {
             out.push({
                 code: Codes.mtuMismatch, severity: 'warning', span: pod.mtuSpan,
                 message: `pod ${pod.name} has MTU ${pod.mtu}, above ${crossing.name}'s ${crossing.mtu} on ${node.name}, which its packets to other nodes cross: ${node.name} answers "frag needed" (mtu ${crossing.mtu}) and senders must lower their path MTU; where ICMP is filtered, large transfers stall`,
+                related: related(crossing),
                 fixes: setMtu(pod.mtuSpan, crossing.mtu),
             });
         }
@@ -68,7 +83,7 @@ export function checkMtu(ctx: CheckContext): Finding[] {
 }
 
 function crossingDevice(ctx: CheckContext, node: Node, declared: Map<string, Link>, limits: Map<string, number>,
-    underlay: (name: string | undefined) => { name: string; mtu: number }): { name: string; mtu: number; overlay: boolean } | undefined {
+    underlay: (name: string | undefined) => Device): (Device & { overlay: boolean }) | undefined {
     const cni = ctx.model.cni;
     let device = ctx.generator.overlayDevice(node);
     if (device && cni.plugin === 'calico' && cni.ipipMode === 'CrossSubnet' && cni.backend === 'ipip') {
@@ -84,9 +99,10 @@ function crossingDevice(ctx: CheckContext, node: Node, declared: Map<string, Lin
     }
     const d = declared.get(device);
     const limit = limits.get(device);
-    if (d?.spans?.mtu) return { name: device, mtu: limit !== undefined ? Math.min(d.mtu, limit) : d.mtu, overlay: true };
+    if (d?.spans?.mtu) return { name: device, mtu: limit !== undefined ? Math.min(d.mtu, limit) : d.mtu, overlay: true, span: d.spans.mtu, what: `MTU of ${device}` };
     const generated = ctx.generator.nodeLinks(node).find(l => l.name === device);
-    return generated ? { name: device, mtu: generated.mtu, overlay: true } : undefined;
+    const cniSpan = ctx.model.cni.origin.span;
+    return generated ? { name: device, mtu: generated.mtu, overlay: true, span: cniSpan, what: `${device} (MTU ${generated.mtu}) comes from this cni` } : undefined;
 }
 
 /** Both ends of a veth carry one MTU: a pod's eth0 and its host side, or two declared ends. */
