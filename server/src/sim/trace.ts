@@ -76,13 +76,13 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
             : (flow.size ?? DEFAULT_UDP_SIZE);
     info.size = size;
 
-    const walk = (w: Walk, length: number): WalkResult => {
+    const walk = (w: Walk, length: number, learnt: string[] = []): WalkResult => {
         const inner: Omit<InnerPacket, 'src'> = { dst: start.dst, protocol, srcPort, dstPort: start.dstPort, ttl: 64, df: flow.df, length, icmpType: protocol === 'icmp' ? 8 : undefined };
         if (start.resolved) {
             const r = start.resolved;
             w.step(start.place, 'resolve', `${r.name} → ${formatIp(r.address)} (${r.how})`, { inner: { ...inner, src: 0 }, mark: 0 }, { origin: flow.origin, details: [`cluster DNS answers ${r.name} A ${formatIp(r.address)}`] });
         }
-        return w.run(w.originate(start.place, inner, start.note, flow.origin));
+        return w.run(w.originate(start.place, inner, start.note, flow.origin, learnt));
     };
     let result: WalkResult;
     if (protocol === 'tcp') {
@@ -95,6 +95,17 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
             const data = new Walk(model, { choice });
             startOf(model, flow, data, choice);
             result = walk(data, size);
+            // Path-MTU discovery: a router's "frag needed" lowers the sender's segments, and TCP
+            // sends again at that size (a silent drop teaches nothing: that connection stalls).
+            const learnt: string[] = [];
+            for (let round = 0; round < 4 && result.disposition === 'MTU_EXCEEDED' && result.fragNeeded && result.fragNeeded.mtu < size && result.fragNeeded.mtu >= 68; round++) {
+                learnt.push(`path MTU discovery: a ${size}-byte segment got ICMP frag needed (mtu = ${result.fragNeeded.mtu}) from ${result.fragNeeded.from}; TCP resends at ${result.fragNeeded.mtu} bytes`);
+                size = result.fragNeeded.mtu;
+                info.size = size;
+                const again = new Walk(model, { choice });
+                startOf(model, flow, again, choice);
+                result = walk(again, size, [...learnt]);
+            }
         } else {
             info.size = 60;
             result = syn;

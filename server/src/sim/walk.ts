@@ -18,7 +18,7 @@ import {
     clusterInternal, isLocal, localRoute, networkHolding, networkTable, nodeLeasing, nodeOnNetwork, podOnBridge,
     primaryAddress, replySource, sourceAddress,
 } from './addressing';
-import { runHook } from './hooks';
+import { runHook } from './netfilter';
 import type { Hook, HookContext, HookResult, RuleHit } from './netfilter/types';
 import {
     type Encapsulation, type InnerPacket, type SimPacket, OVERHEAD, changesBetween, flowHashPort, toPacket, tupleText,
@@ -60,6 +60,8 @@ export interface WalkResult {
     conntrack: NatRecord[];
     /** Where and as what the packet was delivered (for the reply and TCP's MSS). */
     delivered?: { place: Place; packet: SimPacket; deviceMtu: number };
+    /** A router answered ICMP frag needed: the MTU it announced and its address. */
+    fragNeeded?: { mtu: number; from: string };
 }
 
 export type Action =
@@ -124,6 +126,7 @@ export class Walk {
     private result?: { disposition: Disposition; at?: string; reason: string };
     private delivered?: WalkResult['delivered'];
     private redirect?: { port: number; endpoint: Ip; endpointPort: number };
+    private fragNeeded?: { mtu: number; from: string };
 
     constructor(private readonly model: ClusterModel, private readonly options: WalkOptions = {}) { }
 
@@ -205,7 +208,7 @@ export class Walk {
         return {
             hops: this.hops, disposition: r.disposition, dispositionAt: r.at, dispositionReason: r.reason,
             pathMtu: Number.isFinite(this.pathMtu) ? this.pathMtu : 0, alternatives: this.alternatives,
-            conntrack: this.conntrack, delivered: this.delivered,
+            conntrack: this.conntrack, delivered: this.delivered, fragNeeded: this.fragNeeded,
         };
     }
 
@@ -228,7 +231,7 @@ export class Walk {
      * The packet leaves a socket in `place`: route lookup (local table first), source
      * address selection, OUTPUT, then the way out.
      */
-    originate(place: Place, inner: Omit<InnerPacket, 'src'> & { src?: Ip }, note: string, origin: Origin): Action | undefined {
+    originate(place: Place, inner: Omit<InnerPacket, 'src'> & { src?: Ip }, note: string, origin: Origin, learnt: string[] = []): Action | undefined {
         const ns = place.ns!;
         const found = this.lookup(place, inner.dst);
         let pkt: SimPacket = { inner: { ...inner, src: inner.src ?? 0 }, mark: 0 };
@@ -244,7 +247,7 @@ export class Walk {
         }
         pkt = { inner: { ...pkt.inner, src }, mark: 0 };
         this.step(place, 'originate', `${tupleText(pkt.inner)}, ${pkt.inner.length} bytes${pkt.inner.df ? ', DF' : ''}${note ? ` (${note})` : ''}`, pkt, {
-            origin, details: [inner.src === undefined ? `source ${formatIp(src)}: ${r.src !== undefined ? `the route's src` : found.local ? 'the local address itself' : `the primary address of ${dev}`}` : `source ${formatIp(src)}`],
+            origin, details: [inner.src === undefined ? `source ${formatIp(src)}: ${r.src !== undefined ? `the route's src` : found.local ? 'the local address itself' : `the primary address of ${dev}`}` : `source ${formatIp(src)}`, ...learnt],
         });
         if (found.local) {
             this.routeStep(place, r, pkt, { outDevice: 'lo' });
@@ -666,6 +669,7 @@ export class Walk {
                 { outDevice: link.name, mtu, origin: link.origin, decidedBy: formatRoute(r) }, msg);
         }
         const from = replySource(this.model, place.ns!, pkt.inner.src);
+        this.fragNeeded = { mtu: innerMtu, from: from !== undefined ? formatIp(from) : place.label };
         const msg = `ICMP frag needed and DF set (mtu = ${innerMtu}) from ${from !== undefined ? formatIp(from) : place.label}`;
         return this.end(place, pkt, 'MTU_EXCEEDED', at,
             `${len} bytes with DF set do not fit ${link.name}'s MTU ${mtu}: ${place.label} answers ${msg}`,
