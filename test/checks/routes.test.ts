@@ -80,6 +80,15 @@ describe('missing-route', () => {
         expect(await expectFixed(text, r)).toContain('default via 10.244.3.1 dev eth0');
     });
 
+    it('reports a pod routing via a next hop nobody owns, and fixes it to its gateway', async () => {
+        const text = nodes('').replace('pod db 10.244.3.5', 'pod db 10.244.3.5 { routes { default via 10.244.3.254 dev eth0 } }');
+        const r = await only(text, 'missing-route');
+        expect(r.text).toBe('10.244.3.254');
+        expect(r.message).toContain('via 10.244.3.254, which nobody owns');
+        expect(await expectFixed(text, r)).toContain('default via 10.244.3.1 dev eth0');
+        expect(await check(text.replace('10.244.3.254', '10.244.3.1'))).toEqual([]);
+    });
+
     it('reports host-gw nodes on different networks once per stray node, not generated tables', async () => {
         const text = cluster(`
   network other 100.100.140.0/24

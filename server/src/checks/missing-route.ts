@@ -13,7 +13,7 @@
  */
 import { type Cidr, type Ip, cidr, contains, formatIp, formatPrefix } from '../model/address';
 import { RouteTable, formatRoute } from '../model/route-table';
-import type { Node, Pod, Route, Span } from '../model/types';
+import type { Network, Node, Pod, Route, Span } from '../model/types';
 import { type Finding, type Fix, Codes } from './finding';
 import type { CheckContext } from './context';
 import { listOf, nodeRanges } from './ranges';
@@ -21,12 +21,13 @@ import { listOf, nodeRanges } from './ranges';
 export function checkMissingRoutes(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
     const { model } = ctx;
+    const podProbes = probes(ctx);
     for (const node of model.nodes) {
         if (node.declaredRoutes) out.push(...gateways(ctx, node.name, node.declaredRoutes, nodeConnected(ctx, node), nodeOwn(ctx, node)));
         for (const pod of node.pods) {
             if (pod.declaredRoutes && !pod.hostNetwork && !pod.noNetwork) {
                 out.push(...gateways(ctx, `pod ${pod.name}`, pod.declaredRoutes, podConnected(ctx, pod), pod.address !== undefined ? [pod.address] : []));
-                out.push(...podGateway(ctx, pod));
+                out.push(...podGateway(ctx, pod, podProbes));
             }
         }
     }
@@ -94,23 +95,47 @@ function gateways(ctx: CheckContext, owner: string, routes: readonly Route[], co
 
 // ------------------------------------------------------------------ pods
 
-/** A pod with declared routes must still reach beyond its own subnet through its gateway. */
-function podGateway(ctx: CheckContext, pod: Pod): Finding[] {
+/** Addresses a pod's routes must reach: a ClusterIP, and pods on other nodes (two candidates, so one is always remote). */
+interface Probe { readonly ip: Ip; readonly what: string; readonly node?: Node }
+
+function probes(ctx: CheckContext): Probe[] {
     const { model } = ctx;
+    const out: Probe[] = [];
+    if (model.serviceNetwork) out.push({ ip: model.serviceNetwork.network + 1, what: `ClusterIP ${formatIp(model.serviceNetwork.network + 1)}` });
+    let found = 0;
+    for (const n of model.nodes) {
+        const r = nodeRanges(model, n)[0];
+        if (!r) continue;
+        out.push({ ip: r.cidr.network + 2, what: `${n.name}'s pods`, node: n });
+        if (++found === 2) break;
+    }
+    return out;
+}
+
+/**
+ * A pod with declared routes must still reach beyond its own subnet, through its gateway
+ * (cni0's address, or Calico's 169.254.1.1): a next hop nobody owns never answers ARP.
+ */
+function podGateway(ctx: CheckContext, pod: Pod, all: Probe[]): Finding[] {
     const routes = pod.declaredRoutes!.filter(r => r.table === 'main');
     const table = new RouteTable(routes);
     const plumbing = ctx.generator.pod(pod);
-    const probes: { ip: Ip; what: string }[] = [];
-    if (model.serviceNetwork) probes.push({ ip: model.serviceNetwork.network + 1, what: `ClusterIP ${formatIp(model.serviceNetwork.network + 1)}` });
-    const other = model.nodes.find(n => n !== pod.node && nodeRanges(model, n).length > 0);
-    const otherRange = other ? nodeRanges(model, other)[0] : undefined;
-    if (otherRange) probes.push({ ip: otherRange.cidr.network + 2, what: `${other!.name}'s pods` });
-    const unreachable = probes.filter(p => {
-        const r = table.lookup(p.ip);
-        return !r || r.type !== 'unicast';
-    });
-    if (unreachable.length === 0 || !pod.nameSpan) return [];
     const gw = formatIp(plumbing.gateway);
+    const mine = all.filter(p => p.node !== pod.node).slice(0, 2);
+    const unreachable: Probe[] = [];
+    for (const p of mine) {
+        const r = table.lookup(p.ip);
+        if (!r || r.type !== 'unicast') { unreachable.push(p); continue; }
+        if (r.gateway !== undefined && r.gateway !== plumbing.gateway && !ctx.model.owners.has(r.gateway) && r.spans?.gateway && !ctx.isFaulted(r)) {
+            ctx.fault(r);
+            return [{
+                code: Codes.missingRoute, severity: 'error', span: r.spans.gateway,
+                message: `pod ${pod.name} routes ${p.what} via ${formatIp(r.gateway)}, which nobody owns, so ARP for it goes unanswered: its gateway is ${gw}`,
+                fixes: [{ title: `Route via the gateway ${gw}`, edits: [{ span: r.spans.gateway, newText: gw }] }],
+            }];
+        }
+    }
+    if (unreachable.length === 0 || !pod.nameSpan) return [];
     const lines = [`default via ${gw} dev eth0`];
     if (plumbing.addressLength === 32 && !table.lookup(plumbing.gateway)) lines.unshift(`${gw} dev eth0 scope link`);
     const fix = insertRoutes(ctx, routes, lines, `Add ${lines.join(' and ')}`);
@@ -123,23 +148,27 @@ function podGateway(ctx: CheckContext, pod: Pod): Finding[] {
 
 // ------------------------------------------------------------------ node tables
 
-/** Whether a default route counts: only where a routed network carries the pod ranges. */
-function defaultCounts(ctx: CheckContext, node: Node): boolean {
+/** Whether a default route counts: only where a routed network carries the pod ranges (cached per network). */
+function defaultCounts(ctx: CheckContext, node: Node, cache: Map<Network, boolean>): boolean {
     const net = node.addresses[0]?.network;
-    return !!net && net.kind === 'routed' && ctx.generator.networkRoutes(net).length > 0;
+    if (!net || net.kind !== 'routed') return false;
+    let counts = cache.get(net);
+    if (counts === undefined) cache.set(net, counts = ctx.generator.networkRoutes(net).length > 0);
+    return counts;
 }
 
 function coverage(ctx: CheckContext): Finding[] {
     const { model } = ctx;
     const out: Finding[] = [];
     const declaring = model.nodes.filter(n => n.declaredRoutes && !ctx.isFaulted(n));
+    const routedCarries = new Map<Network, boolean>();
     if (declaring.length === 0) return out;
     const targets = model.nodes.filter(n => !ctx.isFaulted(n)).flatMap(n => nodeRanges(model, n)
         .filter(r => !ctx.isFaulted(r.cidr)).map(r => ({ node: n, range: r })));
     for (const node of declaring) {
         const routes = node.declaredRoutes!.filter(r => r.table === 'main');
         const table = new RouteTable(routes);
-        const viaDefault = defaultCounts(ctx, node);
+        const viaDefault = defaultCounts(ctx, node, routedCarries);
         const reaches = (ip: Ip) => {
             const r = table.lookup(ip);
             return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
