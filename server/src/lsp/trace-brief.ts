@@ -43,7 +43,12 @@ function hopTitle(hop: Hop): string {
 }
 
 function stepLine(step: Step): string {
-    const text = step.kind === 'route' || step.kind === 'nat' ? (step.summary || step.decidedBy || '') : step.summary;
+    let text = step.kind === 'route' || step.kind === 'nat' ? (step.summary || step.decidedBy || '') : step.summary;
+    if (step.kind === 'encap') {
+        // the tunnel's outer addresses, if the summary does not already say them
+        const outer = step.packet.headers.find(h => h.kind === 'ipv4');
+        if (outer && outer.kind === 'ipv4' && !text.includes(outer.dst)) text += ` · outer ${outer.src} → ${outer.dst}`;
+    }
     return `${step.kind === 'encap' ? '⇢ ' : step.kind === 'decap' ? '⇠ ' : ''}${text}`;
 }
 
