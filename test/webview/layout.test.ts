@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Header, Trace } from '../../server/src/protocol/trace';
 import { isFromWebview, isToWebview } from '../../server/src/protocol/messages';
 import {
-    clampRow, describeChanges, diffPackets, headerLabel, isEncapsulated, layoutTrace, nestPacket, packetOutline,
+    clampRow, describeChanges, laneLabel, diffPackets, headerLabel, isEncapsulated, layoutTrace, nestPacket, packetOutline,
 } from '../../webview/src/layout';
 import { crossNodeClusterIp, tooBig } from './fixtures';
 import { crossNodeClusterIpTrace, exampleTrace, exampleTraceWith } from './traces';
@@ -11,7 +11,7 @@ const names = (t: Trace, reply = false) => layoutTrace(t, reply).lanes.map(l => 
 
 describe('lanes and step order', () => {
     it('puts the seed ClusterIP flow in lanes busybox3, node01, lan, node02, nginx, in path order', async () => {
-        const { trace } = await crossNodeClusterIpTrace();
+        const trace = await crossNodeClusterIpTrace();
         const layout = layoutTrace(trace, false);
         expect(layout.lanes.map(l => [l.namespace.split('-')[0], l.kind])).toEqual([
             ['busybox3', 'pod'], ['node01', 'node'], ['lan', 'network'], ['node02', 'node'], ['nginx', 'pod'],
@@ -76,8 +76,8 @@ describe('lanes and step order', () => {
         expect(clampRow(0, { lanes: [], rows: [], endings: [] })).toBe(-1);
     });
 
-    it('draws the packet again only where its outline changed', () => {
-        const layout = layoutTrace(crossNodeClusterIp(), false);
+    it('draws the packet again only where its outline changed', async () => {
+        const layout = layoutTrace(await crossNodeClusterIpTrace(), false);
         const drawn = layout.rows.filter(r => r.packetChanged).map(r => r.step.kind);
         // originate, the DNAT, the encapsulation, the decapsulation: TTL alone is not an outline change.
         expect(drawn).toEqual(['originate', 'nat', 'encap', 'decap']);
@@ -115,16 +115,19 @@ describe('header boxes', () => {
         expect(nestPacket([]).headers).toEqual([]);
     });
 
-    it('compares stacks from the innermost header, so encapsulation shows pushed headers, not changed ones', () => {
-        const steps = crossNodeClusterIp().hops.flatMap(h => h.steps);
+    it('compares stacks from the innermost header, so encapsulation shows pushed headers, not changed ones', async () => {
+        const steps = (await crossNodeClusterIpTrace()).hops.flatMap(h => h.steps);
         const encap = steps.find(s => s.kind === 'encap')!;
         const d = diffPackets(encap.before!, encap.packet);
-        expect([...d.added].sort()).toEqual([0, 1, 2, 3]);
+        const pushed = encap.packet.headers.length - encap.before!.headers.length;
+        expect(pushed).toBeGreaterThanOrEqual(3);
+        expect([...d.added].sort()).toEqual([...Array(pushed).keys()]);
         expect(d.changedAfter.size).toBe(0);
         const decap = steps.find(s => s.kind === 'decap')!;
-        expect([...diffPackets(decap.before!, decap.packet).removed].sort()).toEqual([0, 1, 2, 3]);
-        const nat = steps.find(s => s.kind === 'nat')!;
-        expect([...diffPackets(nat.before!, nat.packet).changedAfter]).toEqual(['0:dst']);
+        expect([...diffPackets(decap.before!, decap.packet).removed].sort()).toEqual([...Array(pushed).keys()]);
+        // The hand-written seed says the same.
+        const hand = crossNodeClusterIp().hops.flatMap(h => h.steps).find(s => s.kind === 'encap')!;
+        expect([...diffPackets(hand.before!, hand.packet).added].sort()).toEqual([0, 1, 2, 3]);
     });
 
     it('labels headers the way a capture summarises them', () => {
@@ -135,16 +138,27 @@ describe('header boxes', () => {
 });
 
 describe('NAT changes', () => {
-    it('reads a DNAT of address and port as one change, as conntrack prints it', () => {
-        const nat = crossNodeClusterIp().hops[1].steps.find(s => s.kind === 'nat')!;
+    it('reads the seed flow\'s DNAT as one change with its port, as --to-destination prints it', async () => {
+        const trace = await crossNodeClusterIpTrace();
+        const nat = trace.hops.find(h => h.namespace === 'node01')!.steps.find(s => s.kind === 'nat')!;
         expect(describeChanges(nat.changes, nat)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true }]);
+        expect([...diffPackets(nat.before!, nat.packet).changedAfter]).toEqual(['0:dst']);
+        // The same change on the hand-written seed, where port 80 → 80 is listed too.
+        const hand = crossNodeClusterIp().hops[1].steps.find(s => s.kind === 'nat')!;
+        expect(describeChanges(hand.changes, hand)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true }]);
+    });
+
+    it('names an encapsulation change by what was pushed or popped', () => {
+        expect(describeChanges([{ field: 'encap', from: 'none', to: 'vxlan 100.100.137.201→100.100.137.202' }]))
+            .toEqual([{ text: 'encap vxlan 100.100.137.201→100.100.137.202', nat: false }]);
+        expect(describeChanges([{ field: 'encap', from: 'vxlan 1.1.1.1→2.2.2.2', to: 'none' }])).toEqual([{ text: 'decap vxlan 1.1.1.1→2.2.2.2', nat: false }]);
     });
 
     it('keeps a TTL decrement as a minor change and a masquerade as SNAT', () => {
         const step = crossNodeClusterIp().hops[1].steps[0];
         expect(describeChanges([{ field: 'ipv4.ttl', from: '64', to: '63' }])).toEqual([{ text: 'ttl 64 → 63', nat: false }]);
         expect(describeChanges([{ field: 'ipv4.src', from: '100.100.137.50', to: '10.244.1.0' }], { ...step, kind: 'nat' }))
-            .toEqual([{ text: 'SNAT src 100.100.137.50 → 10.244.1.0', nat: true }]);
+            .toEqual([{ text: 'SNAT src 100.100.137.50:43512 → 10.244.1.0:43512', nat: true }]);
         expect(describeChanges(undefined)).toEqual([]);
     });
 });
@@ -167,5 +181,13 @@ describe('messages', () => {
 describe('names', () => {
     it('uses the namespaces exactly as the trace names them', () => {
         expect(names(tooBig())).toEqual(['busybox3-c997b9cc4-tlvrq']);
+    });
+
+    it('shortens a pod lane heading to the name its controller was given, and nothing else', () => {
+        expect(laneLabel('busybox3-c997b9cc4-tlvrq', 'pod')).toBe('busybox3');
+        expect(laneLabel('nginx-deployment-6b9d659f5f-qbchs', 'pod')).toBe('nginx-deployment');
+        expect(laneLabel('kube-proxy-x7k2p', 'pod')).toBe('kube-proxy');
+        expect(laneLabel('web', 'pod')).toBe('web');
+        expect(laneLabel('worker-2.example.com', 'node')).toBe('worker-2.example.com');
     });
 });

@@ -10,9 +10,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ToWebview } from '../../server/src/protocol/messages';
 import type { Trace } from '../../server/src/protocol/trace';
 import { ROOT } from '../helpers';
-import { tooBig } from './fixtures';
 import { BUNDLE, CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
-import { crossNodeClusterIpTrace, exampleTrace, exampleTraceWith, type SeedTrace } from './traces';
+import { crossNodeClusterIpTrace, exampleTrace, exampleTraceWith, loopTrace, } from './traces';
 
 const OUT = path.join(ROOT, 'test-output', 'webview');
 const URI = 'file:///work/examples/flannel-vxlan.knet';
@@ -28,15 +27,14 @@ declare global {
 describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
     let browser: Browser;
     let harness: Harness;
-    let seed: SeedTrace;
+    let seed: { trace: Trace };
 
     beforeAll(async () => {
         if (!fs.existsSync(BUNDLE)) throw new Error('dist/webview.js is missing: run `node scripts/bundle.mjs` (npm test builds it)');
         fs.mkdirSync(OUT, { recursive: true });
         harness = await startHarness();
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-        seed = await crossNodeClusterIpTrace();
-        if (seed.from === 'fixture') console.warn('[webview] cross-node-clusterip: the simulator does not DNAT yet; drawing the hand-written seed trace of TRACE.md');
+        seed = { trace: await crossNodeClusterIpTrace() };
     });
     afterAll(async () => {
         await browser?.close();
@@ -78,6 +76,11 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         const [ob, ib] = await Promise.all([outer.locator(':scope > rect').boundingBox(), outer.locator('g.pkt.depth-1 > rect').boundingBox()]);
         expect(ib!.x).toBeGreaterThan(ob!.x);
         expect(ib!.x + ib!.width).toBeLessThanOrEqual(ob!.x + ob!.width + 0.5);
+
+        // The tunnel: thick from the encapsulation to the decapsulation, thin elsewhere.
+        const tunnels = await page.$$eval('svg.body path.connector.tunnel', ps => ps.map(p => Number(p.getAttribute('data-to'))));
+        const kinds = seed.trace.hops.flatMap(h => h.steps).map(s => s.kind);
+        expect(tunnels.map(i => kinds[i])).toEqual(['route', 'transmit', 'decap']);
 
         // The DNAT, highlighted in the orange of NAT changes.
         const chip = page.locator('svg.body g.step[data-kind="nat"] g.change.nat');
@@ -195,7 +198,7 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         expect(await page.locator('svg.body g.step.selected').getAttribute('data-index')).toBe('4');
         expect(await page.locator('#status').textContent()).toBe('');
         // Another flow starts at its first step.
-        await show(page, tooBig());
+        await show(page, await exampleTrace('flannel-vxlan.knet', 'too-big'));
         await expect.poll(() => page.locator('svg.body g.ending .badge').textContent()).toBe('MTU_EXCEEDED');
         expect(await page.locator('svg.body g.step.selected').getAttribute('data-index')).toBe('0');
         await page.context().close();
@@ -253,6 +256,37 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await expect.poll(() => page.locator('svg.body').getAttribute('width').then(Number)).toBeLessThan(620);
         expect(await page.locator('#diagram').evaluate(el => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
         expect(pageErrors(page)).toEqual([]);
+        await page.context().close();
+    });
+
+    it('draws a real 128-hop routing loop quickly, in four lanes, without widening the page', async () => {
+        const page = await open();
+        const t = await loopTrace();
+        expect(t.disposition).toBe('LOOP');
+        const steps = t.hops.flatMap(h => h.steps).length;
+        const ms = await page.evaluate(async msg => {
+            const start = performance.now();
+            window.postMessage(msg, '*');
+            await new Promise(r => setTimeout(r, 0));
+            await new Promise(r => requestAnimationFrame(() => r(null)));
+            return performance.now() - start;
+        }, { type: 'trace', uri: URI, flow: 'loop', trace: t, current: true } satisfies ToWebview);
+        console.log(`[webview] ${steps} steps drawn in ${ms.toFixed(0)} ms`);
+        expect(await page.locator('svg.body g.step').count()).toBe(steps);
+        expect(ms).toBeLessThan(2000);
+        const lanes = await page.$$eval('svg.head g.lane-head', gs => gs.map(g => g.getAttribute('data-namespace')));
+        expect(lanes).toEqual(['busybox3-c997b9cc4-tlvrq', 'node01', 'lan', 'node02']);
+        expect(await page.locator('svg.body g.ending .badge').textContent()).toBe('LOOP');
+        expect(await page.locator('#diagram').evaluate(el => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        // End jumps to the last step and scrolls it into view.
+        await page.locator('svg.body g.step[data-index="0"]').click();
+        await page.keyboard.press('End');
+        const visible = await page.locator(`svg.body g.step[data-index="${steps - 1}"] .marker`).evaluate(el => {
+            const r = el.getBoundingClientRect(), d = document.getElementById('diagram')!.getBoundingClientRect();
+            return r.top >= d.top && r.bottom <= d.bottom;
+        });
+        expect(visible).toBe(true);
+        await page.screenshot({ path: path.join(OUT, 'loop-end.png') });
         await page.context().close();
     });
 

@@ -1,13 +1,9 @@
 /**
- * Traces for the panel's tests, from the real simulator on the shared examples. The seed
- * ClusterIP flow needs kube-proxy's DNAT; until the simulator's netfilter answers with it
- * (the trace then ends DELIVERED), the hand-written fixture of TRACE.md's seed flow stands
- * in for that one flow, and the test says so.
+ * Traces for the panel's tests, from the real simulator (`traceFlow`) on the examples.
  */
 import type { Trace } from '../../server/src/protocol/trace';
 import { traceFlow } from '../../server/src/sim/index';
 import { load, loadExample, readExample } from '../helpers';
-import { crossNodeClusterIp } from './fixtures';
 
 export async function exampleTrace(file: string, flow: string, choice?: number): Promise<Trace> {
     const { result } = await loadExample(file);
@@ -25,15 +21,24 @@ export async function exampleTraceWith(file: string, flowLine: string, flow: str
     return traceFlow(result.model, f);
 }
 
-export interface SeedTrace {
-    trace: Trace;
-    from: 'simulator' | 'fixture';
+/** `cross-node-clusterip` of flannel-vxlan.knet: busybox3 → nginx-deployment ClusterIP, DNAT on node01, VXLAN to node02. */
+export async function crossNodeClusterIpTrace(): Promise<Trace> {
+    return exampleTrace('flannel-vxlan.knet', 'cross-node-clusterip');
 }
 
-/** `cross-node-clusterip` of flannel-vxlan.knet: busybox3 → nginx-deployment ClusterIP, DNAT, VXLAN. */
-export async function crossNodeClusterIpTrace(): Promise<SeedTrace> {
-    const real = await exampleTrace('flannel-vxlan.knet', 'cross-node-clusterip');
-    const hasDnat = real.hops.some(h => h.steps.some(s => s.kind === 'nat'));
-    if (real.disposition === 'DELIVERED' && hasDnat) return { trace: real, from: 'simulator' };
-    return { trace: crossNodeClusterIp(), from: 'fixture' };
+/**
+ * A routing loop built from real routes: node01 sends 10.50.0.0/16 to node02 and node02
+ * sends it back, so the packet bounces across `lan` until its TTL runs out (128 hops).
+ */
+export async function loopTrace(): Promise<Trace> {
+    const text = readExample('flannel-vxlan.knet')
+        .replace('      default via 100.100.137.1 dev ens192 proto static metric 100',
+            '      default via 100.100.137.1 dev ens192 proto static metric 100\n      10.50.0.0/16 via 100.100.137.202 dev ens192')
+        .replace('    podCIDR 10.244.2.0/24\n',
+            '    podCIDR 10.244.2.0/24\n    routes {\n      100.100.137.0/24 dev ens192 proto kernel scope link src 100.100.137.202\n      10.50.0.0/16 via 100.100.137.201 dev ens192\n    }\n')
+        .replace(/\}\s*$/, '  flow loop: busybox3-c997b9cc4-tlvrq -> 10.50.0.1:80\n}\n');
+    const { result } = await load(text);
+    const f = result.model.flows.find(x => x.name === 'loop');
+    if (!f) throw new Error('the loop flow did not parse');
+    return traceFlow(result.model, f);
 }

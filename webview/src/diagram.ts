@@ -10,7 +10,7 @@ import { select, type Selection } from 'd3';
 import type { Trace } from '../../server/src/protocol/trace';
 import {
     decidedByText, describeChanges, devicesText, diffPackets, dispositionWords, flowTitle,
-    headerLabelAt, nestPacket, type Ending, type LabelDetail, type PacketBox, type StepRow, type TraceLayout,
+    headerLabelAt, isEncapsulated, laneLabel, nestPacket, type Ending, type LabelDetail, type PacketBox, type StepRow, type TraceLayout,
 } from './layout';
 import type { TextMeasure, TextStyle } from './measure';
 
@@ -31,7 +31,7 @@ const S = {
     chip: { family: 'sans', size: 11.5, weight: 600 },
     tag: { family: 'sans', size: 10, weight: 700, spacing: 0.04 },
     hdr: { family: 'mono', size: 10.5 },
-    laneName: { family: 'sans', size: 12, weight: 600 },
+    laneName: { family: 'sans', size: 11.5, weight: 600 },
     laneKind: { family: 'sans', size: 10.5 },
     badge: { family: 'sans', size: 13, weight: 700 },
     legend: { family: 'sans', size: 11 },
@@ -47,7 +47,11 @@ export interface Geometry {
 
 export function geometry(width: number, lanes: number): Geometry {
     const w = Math.max(480, width);
-    const laneWidth = Math.max(64, Math.min(120, (w * 0.34) / Math.max(1, lanes)));
+    // Narrow panels give the lanes a larger share, so that node names stay legible.
+    const share = w < 1000 ? 0.44 : 0.34;
+    let laneWidth = Math.max(60, Math.min(120, (w * share) / Math.max(1, lanes)));
+    // Many namespaces (a packet wandering through routed networks): thinner lanes, never a wider page.
+    if (laneWidth * lanes > w * 0.6) laneWidth = Math.max(14, (w * 0.6) / lanes);
     const textX = PAD + laneWidth * Math.max(1, lanes) + 14;
     return { width: w, laneWidth, textX, textWidth: Math.max(160, w - textX - PAD), laneX: i => PAD + laneWidth * (i + 0.5) };
 }
@@ -134,17 +138,17 @@ export function drawHead(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
 
     const heads = svg.append('g').attr('class', 'lanes');
     for (const lane of layout.lanes) {
-        const x = g.laneX(lane.index) - g.laneWidth / 2 + 3;
-        const w = g.laneWidth - 6;
+        const x = g.laneX(lane.index) - g.laneWidth / 2 + 1.5;
+        const w = g.laneWidth - 3;
         const h = heads.append('g').attr('class', `lane-head lane-${lane.kind}`)
             .attr('data-namespace', lane.namespace).attr('data-kind', lane.kind);
         h.append('title').text(`${lane.namespace} (${lane.kind}${lane.node ? ` on ${lane.node}` : ''})`);
         h.append('rect').attr('x', x).attr('y', 62).attr('width', w).attr('height', 42).attr('rx', 4);
         h.append('text').attr('class', 'lane-name').attr('x', x + w / 2).attr('y', 80).attr('text-anchor', 'middle')
-            .text(m.fit(lane.namespace, w - 8, S.laneName));
+            .text(m.fit(m.width(lane.namespace, S.laneName) <= w - 6 ? lane.namespace : laneLabel(lane.namespace, lane.kind), w - 6, S.laneName));
         const kind = lane.kind === 'pod' && lane.node ? `pod on ${lane.node}` : lane.kind;
         h.append('text').attr('class', 'lane-kind').attr('x', x + w / 2).attr('y', 96).attr('text-anchor', 'middle')
-            .text(m.fit(kind, w - 8, S.laneKind));
+            .text([kind, lane.node ? `on ${lane.node}` : lane.kind, lane.kind].find(k => m.width(k, S.laneKind) <= w - 6) ?? m.fit(lane.kind, w - 6, S.laneKind));
     }
 }
 
@@ -188,7 +192,8 @@ export function drawBody(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
         const x1 = g.laneX(prev.lane), y1 = markerY(prev.index), x2 = g.laneX(row.lane), y2 = markerY(row.index);
         const mid = (y1 + y2) / 2;
         connectors.append('path')
-            .attr('class', `connector${row.inTunnel && prev.inTunnel ? ' tunnel' : ''}`)
+            // The connector carries the previous step's packet: a tunnel while that is encapsulated.
+            .attr('class', `connector${isEncapsulated(prev.step.packet.headers) ? ' tunnel' : ''}`)
             .attr('data-to', row.index)
             .attr('d', x1 === x2 ? `M${x1},${y1}V${y2}` : `M${x1},${y1}C${x1},${mid} ${x2},${mid} ${x2},${y2}`);
     }
@@ -239,7 +244,7 @@ function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLay
     let x = g.textX;
     const right = g.width - PAD;
     for (const chip of describeChanges(step.changes, step)) {
-        const w = m.width(chip.text, S.chip) + 10;
+        const w = m.width(chip.text, chip.nat ? S.chip : S.meta) + 10;
         if (x + w > right) break;
         const c = r.append('g').attr('class', `change${chip.nat ? ' nat' : ' minor'}`);
         c.append('rect').attr('x', x).attr('y', y + 26).attr('width', w).attr('height', 15).attr('rx', 3);

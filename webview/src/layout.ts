@@ -102,6 +102,19 @@ export function layoutTrace(trace: Trace, showReply: boolean): TraceLayout {
     return { lanes, rows, endings };
 }
 
+/**
+ * A lane heading when the full name does not fit: a pod's name without the hashes its
+ * controller added (`busybox3-c997b9cc4-tlvrq` → `busybox3`, as `kubectl` users say it).
+ * The full name stays in the tooltip and on the hop's first row.
+ */
+export function laneLabel(namespace: string, kind: NamespaceKind): string {
+    if (kind !== 'pod') return namespace;
+    const deployment = /^(.+)-[0-9a-f]{6,10}-[0-9a-z]{5}$/.exec(namespace);
+    if (deployment) return deployment[1];
+    const daemonSet = /^(.+)-[0-9a-z]{5}$/.exec(namespace);
+    return daemonSet ? daemonSet[1] : namespace;
+}
+
 /** The packet as a short line, without TTL and lengths: equal outlines need not be drawn twice. */
 export function packetOutline(p: Packet): string {
     return p.headers.map(headerLabel).join(' / ');
@@ -289,8 +302,11 @@ export function describeChanges(changes: readonly FieldChange[] | undefined, ste
         const ip = changes.findIndex(c => c.field === `ipv4.${side}`);
         const port = changes.findIndex(c => PORT_FIELDS.test(c.field) && c.field.endsWith(`.${side}Port`));
         if (ip < 0 && port < 0) continue;
-        const from = (ip >= 0 ? changes[ip].from : '') + (port >= 0 ? `:${changes[port].from}` : '');
-        const to = (ip >= 0 ? changes[ip].to : '') + (port >= 0 ? `:${changes[port].to}` : '');
+        // An address rewritten with its port kept still reads with the port, as --to-destination prints it.
+        const fromPort = port >= 0 ? changes[port].from : l4Port(step?.before ?? step?.packet, side);
+        const toPort = port >= 0 ? changes[port].to : l4Port(step?.packet, side);
+        const from = (ip >= 0 ? changes[ip].from : '') + (fromPort !== undefined ? `:${fromPort}` : '');
+        const to = (ip >= 0 ? changes[ip].to : '') + (toPort !== undefined ? `:${toPort}` : '');
         const verb = step?.kind === 'nat' ? (side === 'dst' ? 'DNAT ' : 'SNAT ') : '';
         chips.push({ text: `${verb}${side} ${from} → ${to}`, nat: true });
         if (ip >= 0) used.add(ip);
@@ -298,10 +314,21 @@ export function describeChanges(changes: readonly FieldChange[] | undefined, ste
     }
     changes.forEach((c, i) => {
         if (used.has(i)) return;
+        if (c.field === 'encap') {
+            chips.push({ text: c.to === 'none' ? `decap ${c.from}` : c.from === 'none' ? `encap ${c.to}` : `encap ${c.from} → ${c.to}`, nat: false });
+            return;
+        }
         const field = c.field.replace(/^ipv4\./, '');
         chips.push({ text: `${field} ${c.from} → ${c.to}`, nat: /(^|\.)(src|dst)(Port)?$/.test(c.field) });
     });
     return chips;
+}
+
+/** The port of the packet's transport header on one side, where it has one. */
+function l4Port(packet: Packet | undefined, side: 'src' | 'dst'): number | undefined {
+    const h = packet?.headers.find(x => x.kind === 'tcp' || x.kind === 'udp' || x.kind === 'sctp');
+    if (!h || !('srcPort' in h)) return undefined;
+    return side === 'src' ? h.srcPort : h.dstPort;
 }
 
 /** The deciding rule, unless it only repeats the summary (routes usually do). */

@@ -269,7 +269,8 @@ function exportSvg(): string {
     body.setAttribute('class', 'knet-diagram');
     body.setAttribute('transform', `translate(0,${headH})`);
     for (const child of Array.from(bodySvg.childNodes)) body.appendChild(child.cloneNode(true));
-    for (const el of Array.from(body.querySelectorAll('.future'))) el.classList.remove('future');
+    // The file shows the path, not where the user happened to be in it.
+    for (const el of Array.from(body.querySelectorAll('.future, .selected, .lit'))) el.classList.remove('future', 'selected', 'lit');
     out.append(head, body);
     return new XMLSerializer().serializeToString(out);
 }

@@ -15,7 +15,7 @@ export const DIAGRAM_CSS = `
 .knet-diagram .lane-band { fill: var(--lane-color); fill-opacity: 0.07; }
 .knet-diagram .lane-line { stroke: var(--lane-color); stroke-opacity: 0.45; stroke-width: 1; }
 .knet-diagram .lane-head rect { fill: var(--lane-color); fill-opacity: 0.18; stroke: var(--lane-color); stroke-opacity: 0.8; }
-.knet-diagram .lane-head .lane-name { font-weight: 600; }
+.knet-diagram .lane-head .lane-name { font-weight: 600; font-size: 11.5px; }
 .knet-diagram .lane-head .lane-kind { font-size: 10.5px; fill: var(--vscode-descriptionForeground, #9d9d9d); }
 .knet-diagram .lane-pod { --lane-color: var(--vscode-charts-blue, #3794ff); }
 .knet-diagram .lane-node { --lane-color: var(--vscode-charts-purple, #b180d7); }
