@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { loadText } from '../language/workspace';
 import { formatChecks } from './check-command';
 import { routesCommand } from './routes-command';
+import { rulesCommand } from './rules-command';
 import { traceCommand } from './trace-command';
 import { labCommand } from './lab-command';
 import { UsageError } from './usage';
@@ -27,6 +28,10 @@ Usage:
   knet routes FILE NODE|POD [--table main|local|all]
       The effective routing table as \`ip route\` prints it; generated lines are marked
       with a trailing comment naming who programmed them (flannel, calico, kernel…).
+  knet rules FILE NODE [--table nat|filter]
+      The node's generated netfilter rules as the node prints them: iptables-save
+      (iptables, userspace), nft list table ip kube-proxy (nftables), ipvsadm -Ln with
+      kube-ipvs0 and the ipsets (ipvs); the CNI's masquerade rules in every mode.
   knet lab up|run|down FILE [--flow NAME]
       Build the cluster in network namespaces and compare the kernel with the simulator
       (root on Linux; see README).
@@ -98,9 +103,10 @@ export async function main(argv: string[], out: (s: string) => void = s => proce
     switch (command) {
         case 'check': return formatChecks(rest, args.options, out);
         case 'routes': return routesCommand(rest, args.options, out);
+        case 'rules': return rulesCommand(rest, args.options, out);
         case 'trace': return traceCommand(rest, args.options, out);
         case 'lab': return labCommand(rest, args.options, out);
-        default: throw new UsageError(`unknown command '${command}' (commands: check, trace, routes, lab; see knet --help)`);
+        default: throw new UsageError(`unknown command '${command}' (commands: check, trace, routes, rules, lab; see knet --help)`);
     }
 }
 

@@ -24,6 +24,7 @@ import type { Hook, HookContext, HookResult, PacketView } from './types';
 export type { Hook, HookContext, HookResult, PacketView, RuleHit, ConntrackEntry } from './types';
 export { conntrackEntry, reverseNat, isReply, isNatted } from './conntrack';
 export { ipvsLocalAddresses, IPVS_DEVICE } from './ipvs';
+export { nodeRuleset, type RulesetOptions, type TableName } from './ruleset';
 
 export function runHook(hook: Hook, ctx: HookContext, packet: PacketView): HookResult {
     try {
