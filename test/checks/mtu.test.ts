@@ -79,6 +79,16 @@ describe('mtu-mismatch (warning)', () => {
         expect(await check(cluster(`  node node01 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24 pod web 10.244.1.2 mtu 1500 }`))).toEqual([]);
     });
 
+    it('Calico CrossSubnet: no tunnel within one subnet, tunl0 once a node sits in another', async () => {
+        const text = (third: string) => cluster(`
+  network far 100.100.140.0/24
+  node node01 { address 100.100.137.201 on lan dev ens192 block 10.244.1.0/26 pod web 10.244.1.2 mtu 1500 }
+  node node02 { address ${third} dev ens192 block 10.244.2.0/26 }`).replace('cni flannel vxlan', 'cni calico ipip { ipipMode CrossSubnet }');
+        expect(await check(text('100.100.137.202 on lan'))).toEqual([]);
+        const r = await only(text('100.100.140.2 on far'), 'mtu-mismatch');
+        expect(r.message).toContain("pod web has MTU 1500, above tunl0's 1480 on node01");
+    });
+
     it('compares with the NIC where there is no overlay (host-gw)', async () => {
         const text = two('pod web 10.244.1.2 mtu 1500', 'pod db 10.244.2.5 mtu 9000').replace('cni flannel vxlan', 'cni flannel host-gw');
         const r = await only(text, 'mtu-mismatch');

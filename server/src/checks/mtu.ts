@@ -7,6 +7,7 @@
  * overlay device, or the NIC without one).
  * Each fix sets the MTU to the computed value.
  */
+import { cidr, formatPrefix } from '../model/address';
 import type { Link, Node, Pod, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
@@ -87,11 +88,9 @@ function crossingDevice(ctx: CheckContext, node: Node, declared: Map<string, Lin
     const cni = ctx.model.cni;
     let device = ctx.generator.overlayDevice(node);
     if (device && cni.plugin === 'calico' && cni.ipipMode === 'CrossSubnet' && cni.backend === 'ipip') {
-        // CrossSubnet tunnels only toward nodes in another subnet.
+        // CrossSubnet tunnels only toward nodes in another subnet: there is one unless all share the node's.
         const self = node.addresses[0];
-        const remote = ctx.model.nodes.some(n => n !== node && n.addresses[0] && self
-            && ((n.addresses[0].address ^ self.address) >>> (32 - self.network.cidr.length)) !== 0);
-        if (!remote) device = undefined;
+        if (!self || subnetsOf(ctx).size <= 1) device = undefined;
     }
     if (!device) {
         const u = underlay(undefined);
@@ -103,6 +102,21 @@ function crossingDevice(ctx: CheckContext, node: Node, declared: Map<string, Lin
     const generated = ctx.generator.nodeLinks(node).find(l => l.name === device);
     const cniSpan = ctx.model.cni.origin.span;
     return generated ? { name: device, mtu: generated.mtu, overlay: true, span: cniSpan, what: `${device} (MTU ${generated.mtu}) comes from this cni` } : undefined;
+}
+
+const subnetCache = new WeakMap<CheckContext, Set<string>>();
+
+/** The distinct underlay subnets of the nodes' primary addresses, once per run. */
+function subnetsOf(ctx: CheckContext): Set<string> {
+    let set = subnetCache.get(ctx);
+    if (!set) {
+        set = new Set(ctx.model.nodes.filter(n => n.addresses[0]).map(n => {
+            const a = n.addresses[0];
+            return formatPrefix(cidr(a.address, a.network.cidr.length));
+        }));
+        subnetCache.set(ctx, set);
+    }
+    return set;
 }
 
 /** Both ends of a veth carry one MTU: a pod's eth0 and its host side, or two declared ends. */
