@@ -2,27 +2,36 @@
  * The outline (cluster → networks, nodes → pods, services, hosts, flows) and workspace
  * symbols (every named declaration of every open .knet document, fuzzy-matched).
  */
-import { type AstNode, type LangiumDocument, GrammarUtils } from 'langium';
+import { type AstNode, type LangiumDocument, GrammarUtils, isCompositeCstNode } from 'langium';
 import type { DocumentSymbolProvider, FuzzyMatcher, WorkspaceSymbolProvider } from 'langium/lsp';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { type DocumentSymbol, type DocumentSymbolParams, type Range, type WorkspaceSymbol, type WorkspaceSymbolParams, SymbolKind } from 'vscode-languageserver';
 import * as ast from '../language/generated/ast';
 import { podNamespace, serviceNamespace } from '../language/name-index';
 
-function range(document: LangiumDocument, node: AstNode | undefined): Range | undefined {
-    const cst = node?.$cstNode;
+/**
+ * Positions of a declaration and its name. One `positionAt` per symbol: most
+ * declarations (every pod line) sit on one line, so the rest is counted along it.
+ */
+function positions(document: LangiumDocument, node: AstNode): { full: Range; name?: Range } | undefined {
+    const cst = node.$cstNode;
     if (!cst) return undefined;
     const t = document.textDocument;
-    return { start: t.positionAt(cst.offset), end: t.positionAt(cst.end) };
+    const text = cst.text;
+    const start = t.positionAt(cst.offset);
+    const along = (offset: number) => text.lastIndexOf('\n', offset - cst.offset - 1) < 0
+        ? { line: start.line, character: start.character + offset - cst.offset } : t.positionAt(offset);
+    const full = { start, end: along(cst.end) };
+    // The name follows the keyword (`pod NAME`, `node NAME`…); a flow's may be absent.
+    const second = isCompositeCstNode(cst) && !ast.isFlow(node) ? cst.content[1] : undefined;
+    const nameCst = second && second.text === (node as { name?: string }).name ? second : GrammarUtils.findNodeForProperty(cst, 'name');
+    return { full, name: nameCst ? { start: along(nameCst.offset), end: along(nameCst.end) } : undefined };
 }
 
 function symbol(document: LangiumDocument, node: AstNode, name: string | undefined, kind: SymbolKind, detail?: string, children?: DocumentSymbol[]): DocumentSymbol | undefined {
-    const full = range(document, node);
-    if (!full || !name) return undefined;
-    const nameCst = node.$cstNode ? GrammarUtils.findNodeForProperty(node.$cstNode, 'name') : undefined;
-    const selection = nameCst
-        ? { start: document.textDocument.positionAt(nameCst.offset), end: document.textDocument.positionAt(nameCst.end) } : full;
-    return { name, kind, detail, range: full, selectionRange: selection, children };
+    const at = name ? positions(document, node) : undefined;
+    if (!at || !name) return undefined;
+    return { name, kind, detail, range: at.full, selectionRange: at.name ?? at.full, children };
 }
 
 function compact<T>(list: (T | undefined)[]): T[] {
