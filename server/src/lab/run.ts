@@ -1,0 +1,106 @@
+/**
+ * `knet lab run`: build the lab, send every flow (or one) for real, and set what the
+ * kernel did beside what the simulator says. Flows the lab cannot reproduce here (a device
+ * this kernel cannot make, a proxy mode it lacks, an address outside the model) are
+ * reported as skipped with the reason.
+ */
+import type { ClusterModel, Flow } from '../model/types';
+import type { Trace } from '../protocol/trace';
+import { traceFlow } from '../sim/index';
+import { type Disagreement, type SimulatorView, compare, hopId, simulatorView } from './compare';
+import type { LabState } from './lifecycle';
+import { type CaptureSpot, type KernelObservation, type ProbeSetup, destinationAddress, listenSpots, podNsId, probeFlow } from './probe';
+import { natRuleset } from './rules';
+
+export interface FlowOutcome {
+    readonly flow: string;
+    readonly skipped?: string;
+    readonly kernel?: KernelObservation;
+    readonly simulator?: SimulatorView;
+    readonly disagreements: readonly Disagreement[];
+}
+
+/** Runs the flows on a lab that is up. */
+export async function runFlows(model: ClusterModel, state: LabState, flows: readonly Flow[], onFlow?: (o: FlowOutcome) => void): Promise<FlowOutcome[]> {
+    const out: FlowOutcome[] = [];
+    for (const flow of flows) {
+        const o = await runFlow(model, state, flow);
+        out.push(o);
+        onFlow?.(o);
+    }
+    return out;
+}
+
+export async function runFlow(model: ClusterModel, state: LabState, flow: Flow): Promise<FlowOutcome> {
+    const trace = traceFlow(model, flow);
+    const prepared = prepare(model, state, flow, trace);
+    if (typeof prepared === 'string') return { flow: flow.name, skipped: prepared, disagreements: [] };
+    const kernel = await probeFlow(prepared);
+    const simulator = simulatorView(model, trace);
+    return { flow: flow.name, kernel, simulator, disagreements: compare(flow.name, kernel, simulator) };
+}
+
+/** The probe for a flow, or why the lab cannot send it here. */
+function prepare(model: ClusterModel, state: LabState, flow: Flow, trace: Trace): ProbeSetup | string {
+    const { plan } = state;
+    if (!flow.source || !flow.target) return 'the flow does not resolve to a source and a destination';
+    if (flow.protocol === 'sctp') return 'the lab sends tcp, udp and icmp only';
+    if (flow.protocol !== 'icmp' && flow.port === undefined) return `a ${flow.protocol} flow needs a port`;
+    const src = flow.source;
+    const sourceId = src.kind === 'pod' ? podNsId(src.pod) : src.kind === 'node' ? `node:${src.node.name}` : `host:${src.host.name}`;
+    const sourceNs = plan.nsById.get(sourceId);
+    if (!sourceNs) return `no lab namespace for ${sourceId}`;
+    const destination = destinationAddress(model, flow, trace);
+    if (!destination) return 'the destination has no address';
+    const t = flow.target;
+    if (t.kind === 'address' && !model.owners.has(t.address)) return `${destination} belongs to nothing in the model: the lab never sends outside its own namespaces`;
+
+    // Where the simulator says the packet goes: devices to watch, and devices the lab lacks.
+    const path: CaptureSpot[] = [];
+    const seen = new Set<string>();
+    for (const hop of trace.hops) {
+        const id = hopId(model, hop);
+        const ns = id ? plan.nsById.get(id) : undefined;
+        if (!id || !ns || hop.kind === 'network') continue;
+        for (const step of hop.steps) {
+            for (const device of [step.inDevice, step.outDevice]) {
+                if (!device || device === 'lo' || seen.has(`${id}/${device}`)) continue;
+                seen.add(`${id}/${device}`);
+                const gone = state.missing.find(m => m.id === id && m.device === device);
+                if (gone) return `${id.replace(':', ' ')}'s ${device} cannot be built here: ${gone.reason}`;
+                path.push({ id, ns, device, role: 'path' });
+            }
+        }
+    }
+    const crossesService = trace.hops.some(h => h.steps.some(s => s.kind === 'nat' && (s.details ?? []).some(d => /KUBE-/.test(d))))
+        || t.kind === 'service';
+    const rules = natRuleset(model);
+    if (crossesService && rules.servicesUnsupported) return rules.servicesUnsupported;
+    if (crossesService && !state.rulesLoaded.size && model.nodes.length > 0) return 'kube-proxy rules could not be loaded (see the lab\'s failures)';
+
+    const listeners = listenSpots(model, flow, plan.nsById);
+    const arrival: CaptureSpot[] = [];
+    const arrivalIds = new Set<string>(listeners.map(l => l.id));
+    if (flow.protocol === 'icmp') {
+        // ICMP lands where the destination address is: the target, or the endpoints of a service.
+        for (const l of listenSpots(model, { ...flow, protocol: 'tcp', port: flow.port ?? 0 } as Flow, plan.nsById)) arrivalIds.add(l.id);
+        if (t.kind === 'pod') arrivalIds.add(podNsId(t.pod));
+        if (t.kind === 'node') arrivalIds.add(`node:${t.node.name}`);
+        if (t.kind === 'host') arrivalIds.add(`host:${t.host.name}`);
+    }
+    for (const id of arrivalIds) {
+        const ns = plan.nsById.get(id);
+        if (ns) arrival.push({ id, ns, device: id.startsWith('pod:') ? 'eth0' : 'any', role: 'arrival' });
+    }
+    const underlay: CaptureSpot[] = plan.segments.map(s => ({ id: `network:${s.network}`, ns: s.ns, device: s.device, role: 'underlay' }));
+    const arrivalKeys = new Set(arrival.map(a => `${a.id}/${a.device}`));
+    const captures = [...arrival, ...underlay, ...path.filter(p => !arrivalKeys.has(`${p.id}/${p.device}`))];
+    const vxlanPorts = new Set<number>([4789, 8472]);
+    if (model.cni.port) vxlanPorts.add(model.cni.port);
+    for (const node of model.nodes) for (const l of node.netns().links.values()) if (l.kind === 'vxlan' && l.port) vxlanPorts.add(l.port);
+    const size = flow.size ?? (flow.protocol === 'icmp' ? 84 : 64);
+    return {
+        flow, sourceId, sourceNs, destination, protocol: flow.protocol, port: flow.port, size, df: flow.df,
+        listeners, captures, vxlanPorts,
+    };
+}
