@@ -115,6 +115,25 @@ describe('navigation', () => {
         await definition({ text, index: 0, rangeIndex: 0 });
     });
 
+    it('goes from a service\'s DNS name to the service', async () => {
+        const text = flannel.replace('service nginx-deployment {', 'service <|nginx-deployment|> {')
+            .replace('-> nginx-deployment.default.svc.cluster.local:80', '-> nginx-deployment.def<|>ault.svc.cluster.local:80');
+        await definition({ text, index: 0, rangeIndex: 0 });
+    });
+
+    it('goes from a generated device to what made it', async () => {
+        const doc = await parseDocument(Knet, flannel);
+        const links = await Knet.lsp.DefinitionProvider!.getDefinition(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(flannel.indexOf('dev flannel.1') + 5) });
+        const target = links?.[0]?.targetSelectionRange;
+        expect(target && flannel.slice(doc.textDocument.offsetAt(target.start), doc.textDocument.offsetAt(target.end))).toMatch(/^cni flannel vxlan/);
+    });
+
+    it('highlights a device\'s declaration and uses in its node', async () => {
+        const doc = await parseDocument(Knet, flannel);
+        const hl = await Knet.lsp.DocumentHighlightProvider!.getDocumentHighlight(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(flannel.indexOf('link docker0') + 6) }) ?? [];
+        expect(hl.map(h => h.kind)).toEqual([3, 2]); // Write (the link), Read (the route's dev)
+    });
+
     it('goes from a route\'s dev to the device declaration', async () => {
         const text = flannel.replace('link docker0 bridge', 'link <|docker0|> bridge')
             .replace('dev docker0 proto kernel', 'dev dock<|>er0 proto kernel');
