@@ -5,6 +5,9 @@ import { findPropertyNode } from '../../server/src/language/property-node';
 import { diagnosticCode } from '../../server/src/language/workspace';
 import { traceAll } from '../../server/src/sim/index';
 import { load, readExample } from '../helpers';
+import { cniGenerator } from '../../server/src/model/generate';
+import { formatRoute } from '../../server/src/model/route-table';
+import { formatPrefix } from '../../server/src/model/address';
 
 describe('benchmark clusters', () => {
     for (const variant of VARIANTS) {
@@ -72,4 +75,43 @@ describe('findPropertyNode', () => {
         }
         expect(compared).toBeGreaterThan(1000);
     });
+});
+
+describe('namespaces sharing the entries every node holds alike', () => {
+    const shapes: [string, string][] = [
+        ['flannel vxlan', 'cni flannel vxlan'],
+        ['calico ipip', 'cni calico ipip { blockSize 26 ipipMode Always }'],
+        ['calico vxlan', 'cni calico vxlan'],
+    ];
+    for (const [what, cni] of shapes) {
+        it(`${what}: each node's table, neighbours and FDB are what its CNI programs`, async () => {
+            const g = generateCluster({ nodes: 9, variant: cni.includes('calico') ? 'calico-ipip' : 'flannel-vxlan', pastedTables: 1 });
+            const text = g.text.replace(/cni (flannel|calico) [^\n]*/, cni);
+            const { result } = await load(text, false);
+            const model = result.model;
+            const generator = cniGenerator(model);
+            for (const node of model.nodes) {
+                const ns = node.netns();
+                const printed = new Set(ns.main.routes.map(r => formatRoute(r)));
+                const expected = node.declaredRoutes ? node.declaredRoutes.map(r => formatRoute(r)) : generator.nodeRoutes(node).map(r => formatRoute(r));
+                for (const line of expected) expect(printed, `${node.name}: ${line}`).toContain(line);
+                // Nothing toward the node itself: its own range is reached through its bridge or its pods' /32s.
+                const ownRange = node.podCidr ?? node.blocks[0];
+                expect(ns.main.routes.filter(r => r.gateway !== undefined && r.destination.network === ownRange.network).map(r => formatRoute(r))).toEqual([]);
+                const own = ns.main.lookup(ownRange.network + 2);
+                expect(own?.dev === 'cni0' || own?.dev?.startsWith('cali') || own?.type === 'blackhole', `${node.name}: ${own && formatRoute(own)}`).toBe(true);
+                for (const other of model.nodes) {
+                    if (other === node) continue;
+                    const range = other.podCidr ?? other.blocks[0];
+                    const r = ns.main.lookup(range.network + 2);
+                    expect(r && formatRoute(r), `${node.name} → ${other.name}`).toBe(expected.find(l => l.startsWith(`${formatPrefix(range)} `)));
+                }
+                const want = generator.nodeNeighbors(node);
+                const fmt = (x: { mac: string; dev: string }) => JSON.stringify({ ...x, origin: undefined });
+                expect(ns.neighbors.map(fmt)).toEqual(want.neighbors.map(fmt));
+                expect(ns.fdb.map(fmt)).toEqual(want.fdb.map(fmt));
+                expect(ns.main.routes.length).toBe(new Set(ns.main.routes).size);
+            }
+        });
+    }
 });

@@ -17,6 +17,7 @@ import type { CniGenerator } from '../model/generate';
 import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
 import { LineIndex } from '../model/source-text';
+import type { RouteTable } from '../model/route-table';
 import { CALICO_VXLAN_PORT, CALICO_VXLAN_VNI } from '../model/generate/calico';
 import type {
     AddressOwner, CniBackend, CniConfig, CniPlugin, ClusterModel, Flow, FlowSource, FlowTarget, Host, IpvsScheduler,
@@ -924,19 +925,27 @@ class NodeImpl implements Node {
                 addresses: l.addresses.length ? l.addresses : generated.addresses,
             } as Link : l);
         }
+        // Entries every node holds alike toward the others are shared, not rebuilt per node.
+        const shared = this.generator.sharedRemote?.(this);
         let routes: Route[];
+        let sharedMain: { table: RouteTable; hidden: ReadonlySet<Route> } | undefined;
         if (this.declaredRoutes) {
             routes = [...this.declaredRoutes];
         } else {
             routes = [];
             const p = this.addresses[0];
             if (p?.network.gateway !== undefined) routes.push(defaultRoute(p.network.gateway, p.nic, kubelet));
-            routes.push(...this.generator.nodeRoutes(this));
+            if (shared && this.generator.localRoutes) {
+                routes.push(...this.generator.localRoutes(this));
+                sharedMain = { table: shared.table, hidden: shared.own(this).routes };
+            } else {
+                routes.push(...this.generator.nodeRoutes(this));
+            }
         }
-        const { neighbors, fdb } = this.generator.nodeNeighbors(this);
+        const { neighbors, fdb } = shared ? shared.neighborsOf(this) : this.generator.nodeNeighbors(this);
         ns = assembleNetns({
             id, kind: 'node', name: this.name, links: [...links.values()], routes, routesDeclared: !!this.declaredRoutes,
-            neighbors, fdb, sysctls: this.sysctls,
+            sharedMain, neighbors, fdb, sysctls: this.sysctls,
         });
         this.cache.set(id, ns);
         return ns;

@@ -50,6 +50,8 @@ export interface NetnsParts {
     /** When the main table was declared: connected routes are not added, the table is as written. */
     routesDeclared: boolean;
     extraTables?: Route[];
+    /** Main-table routes every node holds alike (see `SharedRemote`), less the node's own. */
+    sharedMain?: { readonly table: RouteTable; readonly hidden: ReadonlySet<Route> };
     neighbors?: Neighbor[];
     fdb?: FdbEntry[];
     sysctls: Sysctls;
@@ -79,7 +81,7 @@ export function assembleNetns(parts: NetnsParts): Netns {
     for (const r of parts.extraTables ?? []) (tables.get(r.table) ?? tables.set(r.table, []).get(r.table)!).push(r);
     return {
         id: parts.id, kind: parts.kind, name: parts.name, links,
-        local: new RouteTable(local), main: new RouteTable(main),
+        local: new RouteTable(local), main: new RouteTable(main, parts.sharedMain?.table, parts.sharedMain?.hidden),
         tables: new Map([...tables].map(([k, v]) => [k, new RouteTable(v)])),
         routesDeclared: parts.routesDeclared,
         neighbors: parts.neighbors ?? [], fdb: parts.fdb ?? [], sysctls: parts.sysctls,

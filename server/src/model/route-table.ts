@@ -7,17 +7,23 @@ import { type Ip, formatIp, formatPrefix, maskOf } from './address';
 import type { Route } from './types';
 
 export class RouteTable {
-    /** The routes in the order `ip route` prints them (default first, then by destination). */
-    readonly routes: readonly Route[];
+    private readonly own: readonly Route[];
     private readonly lengths: number[];
     private readonly buckets: Map<number, Route[]>[];
+    private sorted?: readonly Route[];
 
-    constructor(routes: Iterable<Route>) {
+    /**
+     * `routes`, plus (when given) the routes of a shared table that every node of a
+     * cluster holds alike (an overlay's route per remote node), less those in `hidden`:
+     * a node's namespace then costs its own routes, not the cluster's size.
+     */
+    constructor(routes: Iterable<Route>, private readonly shared?: RouteTable, private readonly hidden?: ReadonlySet<Route>) {
         const all = [...routes];
         all.sort(compareRoutes);
-        this.routes = all;
+        this.own = all;
+        if (!shared) this.sorted = all;
         this.buckets = [];
-        const lengths = new Set<number>();
+        const lengths = new Set<number>(shared?.lengths ?? []);
         for (const r of all) {
             const len = r.destination.length;
             let bucket = this.buckets[len];
@@ -29,6 +35,25 @@ export class RouteTable {
         this.lengths = [...lengths].sort((a, b) => b - a);
     }
 
+    /** The routes in the order `ip route` prints them (default first, then by destination). */
+    get routes(): readonly Route[] {
+        if (!this.sorted) {
+            const all = [...this.own, ...this.shared!.routes.filter(r => !this.hidden?.has(r))];
+            all.sort(compareRoutes);
+            this.sorted = all;
+        }
+        return this.sorted;
+    }
+
+    /** Routes of one prefix, this table's first, then the shared table's that are not hidden. */
+    private candidates(len: number, key: number): Route[] | undefined {
+        const mine = this.buckets[len]?.get(key);
+        if (!this.shared) return mine;
+        const theirs = this.shared.candidates(len, key)?.filter(r => !this.hidden?.has(r));
+        if (!theirs?.length) return mine;
+        return mine ? [...mine, ...theirs] : theirs;
+    }
+
     /**
      * Longest-prefix match for `ip`, as `ip route get` would answer from this table alone:
      * among routes of the longest matching prefix, the lowest metric wins; routes whose
@@ -36,7 +61,7 @@ export class RouteTable {
      */
     lookup(ip: Ip): Route | undefined {
         for (const len of this.lengths) {
-            const candidates = this.buckets[len].get((ip & maskOf(len)) >>> 0);
+            const candidates = this.candidates(len, (ip & maskOf(len)) >>> 0);
             if (!candidates) continue;
             let best: Route | undefined;
             for (const r of candidates) {
@@ -52,7 +77,7 @@ export class RouteTable {
     matches(ip: Ip): Route[] {
         const out: Route[] = [];
         for (const len of this.lengths) {
-            const candidates = this.buckets[len].get((ip & maskOf(len)) >>> 0);
+            const candidates = this.candidates(len, (ip & maskOf(len)) >>> 0);
             if (candidates) out.push(...candidates);
         }
         return out;

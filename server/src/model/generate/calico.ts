@@ -7,7 +7,7 @@ import { type Ip, cidr } from '../address';
 import { caliName, macFor } from '../names';
 import { defaultRoute, route, sameSubnet } from '../netns';
 import type { FdbEntry, Link, Neighbor, Network, Node, Origin, Pod, Route } from '../types';
-import { type CniGenerator, type CniModel, type PodPlumbing, primary } from './cni';
+import { type CniGenerator, type CniModel, type PodPlumbing, SharedRemote, primary } from './cni';
 import { nodeRangeRoutes } from './flannel';
 
 /** Calico's fixed next hop inside every pod, answered by proxy ARP on the host side. */
@@ -72,7 +72,44 @@ export class Calico implements CniGenerator {
         return t === undefined || !this.device ? [] : [{ device: this.device, address: t }];
     }
 
-    nodeRoutes(node: Node): Route[] {
+    private shared?: SharedRemote;
+
+    /**
+     * ipip (Always) and vxlan: every node with an address holds the same route (and, for
+     * vxlan, neighbour and FDB entry) toward each other node's blocks.
+     */
+    sharedRemote(node: Node): SharedRemote | undefined {
+        const alike = this.backend === 'vxlan' || (this.backend === 'ipip' && this.model.cni.ipipMode === 'Always');
+        if (!alike || !primary(node)) return undefined;
+        this.shared ??= new SharedRemote(this.model.nodes.map(other => {
+            const via = primary(other);
+            const vtep = this.tunnelAddress(other);
+            const routes: Route[] = [];
+            const neighbors: Neighbor[] = [];
+            const fdb: FdbEntry[] = [];
+            if (via) {
+                for (const b of other.blocks) {
+                    const dst = cidr(b.network, b.length);
+                    if (this.backend === 'ipip') routes.push(route({ destination: dst, gateway: via.address, dev: 'tunl0', proto: 'bird', onlink: true, origin: this.origin }));
+                    else if (vtep !== undefined) routes.push(route({ destination: dst, gateway: vtep, dev: 'vxlan.calico', proto: '80', onlink: true, origin: this.origin }));
+                }
+                if (this.backend === 'vxlan' && vtep !== undefined) {
+                    const mac = macFor('calico-vtep:' + other.name);
+                    neighbors.push({ address: vtep, mac, dev: 'vxlan.calico', origin: this.origin });
+                    fdb.push({ mac, dev: 'vxlan.calico', dst: via.address, origin: this.origin });
+                }
+            }
+            return { node: other, routes, neighbors, fdb };
+        }));
+        return this.shared;
+    }
+
+    /** Routes that are the node's own: a /32 per local pod, a blackhole per own block. */
+    localRoutes(node: Node): Route[] {
+        return this.nodeRoutes(node, false);
+    }
+
+    nodeRoutes(node: Node, remote = true): Route[] {
         const routes: Route[] = [];
         const self = primary(node);
         for (const pod of node.pods) {
@@ -86,7 +123,7 @@ export class Calico implements CniGenerator {
         for (const b of node.blocks) {
             routes.push(route({ type: 'blackhole', destination: cidr(b.network, b.length), proto: bird, origin: this.origin }));
         }
-        for (const other of this.model.nodes) {
+        for (const other of remote ? this.model.nodes : []) {
             if (other === node) continue;
             const via = primary(other);
             if (!via || !self) continue;

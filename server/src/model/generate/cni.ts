@@ -4,6 +4,7 @@
  * `../netns.ts` adds what the kernel derives from addresses.
  */
 import type { Ip } from '../address';
+import { RouteTable } from '../route-table';
 import type { ClusterModel, FdbEntry, Link, Neighbor, Network, Node, Pod, Route } from '../types';
 
 export interface PodPlumbing {
@@ -37,6 +38,53 @@ export interface CniGenerator {
     pod(pod: Pod): PodPlumbing;
     /** A routed network's route table entries (cloud VPC routes), for `cni bridge` / host-gw on routed networks. */
     networkRoutes(network: Network): Route[];
+    /**
+     * Where every node holds the same route, neighbour and FDB entry toward each other node
+     * (flannel vxlan, Calico ipip Always and vxlan): those entries built once for the whole
+     * cluster, so one node's namespace costs its own devices and pods rather than the
+     * cluster's size. Undefined where they differ per node (host-gw, bgp, CrossSubnet).
+     */
+    sharedRemote?(node: Node): SharedRemote | undefined;
+    /** With `sharedRemote`: the routes `nodeRoutes` gives that are not toward other nodes. */
+    localRoutes?(node: Node): Route[];
+}
+
+/** What the nodes of a cluster hold alike about one another. */
+export class SharedRemote {
+    /** Every node's route as the others hold it, in one table. */
+    readonly table: RouteTable;
+    readonly neighbors: readonly Neighbor[];
+    readonly fdb: readonly FdbEntry[];
+    private readonly about = new Map<Node, { routes: Set<Route>; neighbors: Set<Neighbor>; fdb: Set<FdbEntry> }>();
+    private static readonly NONE = { routes: new Set<Route>(), neighbors: new Set<Neighbor>(), fdb: new Set<FdbEntry>() };
+
+    /** `entries`: per node, what every other node holds toward it. */
+    constructor(entries: Iterable<{ node: Node; routes: Route[]; neighbors: Neighbor[]; fdb: FdbEntry[] }>) {
+        const routes: Route[] = [], neighbors: Neighbor[] = [], fdb: FdbEntry[] = [];
+        for (const e of entries) {
+            routes.push(...e.routes);
+            neighbors.push(...e.neighbors);
+            fdb.push(...e.fdb);
+            this.about.set(e.node, { routes: new Set(e.routes), neighbors: new Set(e.neighbors), fdb: new Set(e.fdb) });
+        }
+        this.table = new RouteTable(routes);
+        this.neighbors = neighbors;
+        this.fdb = fdb;
+    }
+
+    /** The entries about `node` itself, which it does not hold. */
+    own(node: Node): { readonly routes: ReadonlySet<Route>; readonly neighbors: ReadonlySet<Neighbor>; readonly fdb: ReadonlySet<FdbEntry> } {
+        return this.about.get(node) ?? SharedRemote.NONE;
+    }
+
+    /** The neighbour and FDB entries `node` holds: everyone's but its own. */
+    neighborsOf(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] } {
+        const own = this.own(node);
+        return {
+            neighbors: own.neighbors.size ? this.neighbors.filter(n => !own.neighbors.has(n)) : [...this.neighbors],
+            fdb: own.fdb.size ? this.fdb.filter(f => !own.fdb.has(f)) : [...this.fdb],
+        };
+    }
 }
 
 /** The part of the model a generator reads; available before namespaces are built. */

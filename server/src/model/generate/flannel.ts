@@ -7,7 +7,7 @@ import { type Ip, cidr } from '../address';
 import { macFor, vethName } from '../names';
 import { defaultRoute, firstHost, route } from '../netns';
 import type { FdbEntry, Link, Neighbor, Network, Node, Origin, Pod, Route } from '../types';
-import { type CniGenerator, type CniModel, type PodPlumbing, plumbedPods, primary } from './cni';
+import { type CniGenerator, type CniModel, type PodPlumbing, SharedRemote, plumbedPods, primary } from './cni';
 
 export const FLANNEL_VXLAN_OVERHEAD = 50;
 export const FLANNEL_UDP_OVERHEAD = 28;
@@ -95,6 +95,30 @@ export class Flannel implements CniGenerator {
             }
         }
         return routes;
+    }
+
+    private shared?: SharedRemote;
+
+    /** vxlan: every node holds the same route, neighbour and FDB entry toward each other node. */
+    sharedRemote(): SharedRemote | undefined {
+        if (this.backend !== 'vxlan') return undefined;
+        this.shared ??= new SharedRemote(this.model.nodes.filter(n => n.podCidr).map(other => {
+            const range = other.podCidr!;
+            const via = primary(other);
+            const mac = vtepMac(other);
+            return {
+                node: other,
+                routes: [route({ destination: cidr(range.network, range.length), gateway: range.network, dev: this.device, onlink: true, origin: this.origin })],
+                neighbors: via ? [{ address: range.network, mac, dev: this.device, origin: this.origin }] : [],
+                fdb: via ? [{ mac, dev: this.device, dst: via.address, origin: this.origin }] : [],
+            };
+        }));
+        return this.shared;
+    }
+
+    /** vxlan: a node's routes are all toward other nodes. */
+    localRoutes(): Route[] {
+        return [];
     }
 
     nodeNeighbors(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] } {

@@ -4,6 +4,7 @@ import { Calico } from './calico';
 import { BridgeCni } from './bridge';
 
 export type { CniGenerator, CniModel, PodPlumbing } from './cni';
+export { SharedRemote } from './cni';
 
 export function cniGenerator(model: CniModel): CniGenerator {
     switch (model.cni.plugin) {
