@@ -102,6 +102,8 @@ export interface Drawn {
     geometry: Geometry;
     rowY: number[];
     rowH: number[];
+    /** How far down to scroll to see a row whole: past its path's ending when it is the last step. */
+    rowBottom: number[];
 }
 
 /** The fixed part above the scrolling rows: title, disposition, legend, lane headings. */
@@ -212,7 +214,12 @@ export function drawBody(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
         const y = placed.endingY.get(i);
         if (y !== undefined) drawEnding(svg.append('g'), e, y, g, m);
     });
-    return { geometry: g, rowY: placed.rowY, rowH: placed.rowH };
+    const rowBottom = placed.rowY.map((y, i) => y + placed.rowH[i]);
+    layout.endings.forEach((e, i) => {
+        const y = placed.endingY.get(i);
+        if (e.afterRow >= 0 && y !== undefined) rowBottom[e.afterRow] = Math.max(rowBottom[e.afterRow], y + ENDING_HEIGHT);
+    });
+    return { geometry: g, rowY: placed.rowY, rowH: placed.rowH, rowBottom };
 }
 
 function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLayout, g: Geometry, m: TextMeasure,

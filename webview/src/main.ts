@@ -193,9 +193,9 @@ function updateSelection(scroll: boolean): void {
     drawDetails(details.node()!, layout, layout.rows[sel], { reveal });
     if (scroll && drawn && drawn.rowY[sel] !== undefined) {
         const el = diagram.node()!;
-        const top = drawn.rowY[sel], bottom = top + drawn.rowH[sel];
+        const top = drawn.rowY[sel], bottom = drawn.rowBottom[sel];
         if (top < el.scrollTop) el.scrollTop = Math.max(0, top - 8);
-        else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight + 8;
+        else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = Math.min(top - 8, bottom - el.clientHeight + 8);
     }
     updateControls();
     save();
