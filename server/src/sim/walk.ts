@@ -20,6 +20,7 @@ import {
 } from './addressing';
 import { runHook } from './netfilter';
 import type { Hook, HookContext, HookResult, RuleHit } from './netfilter/types';
+import { portmapHook } from './portmap';
 import {
     type Encapsulation, type InnerPacket, type SimPacket, OVERHEAD, changesBetween, flowHashPort, toPacket, tupleText,
     wireDf, wireDst, wireLength, wireSrc,
@@ -316,7 +317,19 @@ export class Walk {
             choice: this.options.choice, isLocal: (ip: Ip) => isLocal(model, ns, ip),
         };
         const i = pkt.inner;
-        const result = runHook(hook, ctx, { src: i.src, dst: i.dst, protocol: i.protocol, srcPort: i.srcPort, dstPort: i.dstPort, mark: pkt.mark });
+        const view = { src: i.src, dst: i.dst, protocol: i.protocol, srcPort: i.srcPort, dstPort: i.dstPort, mark: pkt.mark };
+        const pm = portmapHook(hook, node, view, ctx.isLocal);
+        if (pm) {
+            // DNAT ends the nat chain walk: the portmap rule decided, kube-proxy's chains are not reached.
+            const after: SimPacket = { inner: { ...i, dst: pm.dnat.to, dstPort: pm.dnat.port }, outer: pkt.outer, mark: pm.packet.mark };
+            this.conntrack.push({ node: node.name, kind: 'dnat', from: { ip: i.dst, port: i.dstPort }, to: { ip: pm.dnat.to, port: pm.dnat.port } });
+            const last = pm.hits[pm.hits.length - 1];
+            this.step(place, 'nat', `${hook}: CNI-HOSTPORT-DNAT → ${last.chain} — DNAT to ${formatIp(pm.dnat.to)}:${pm.dnat.port} (hostPort ${i.dstPort} of ${pm.pod.name})`, after, {
+                inDevice: c.inDev, outDevice: c.outDev, before: pkt, details: pm.hits.map(hitText), decidedBy: last.rule, span: last.span, generated: false,
+            });
+            return { pkt: after };
+        }
+        const result = runHook(hook, ctx, view);
         if (result.alternatives?.length && !this.alternatives) this.alternatives = [...result.alternatives];
         // userspace: REDIRECT happens at PREROUTING/OUTPUT; kube-proxy takes the packet once it is delivered locally.
         if (result.redirectedToProxy) this.redirect = result.redirectedToProxy;
@@ -454,7 +467,11 @@ export class Walk {
         }
         const dst = wireDst(cur);
         const local = localRoute(this.model, ns, dst);
-        if (local) return { kind: 'local', place, inDev, pkt: cur, route: local };
+        if (local) {
+            // Table local answers first; a tunnel's outer packet goes straight to its decapsulation.
+            if (!cur.outer && place.node) this.routeStep(place, local, cur, { inDevice: inDev });
+            return { kind: 'local', place, inDev, pkt: cur, route: local };
+        }
         return this.forward(place, inDev, cur);
     }
 
@@ -934,16 +951,17 @@ function lastDeciding(hits: readonly RuleHit[]): RuleHit | undefined {
 }
 
 function natSummary(hook: Hook, r: HookResult, bridged: boolean): string {
+    // Each chain once, in the order the walk entered it (a RETURN revisits its caller).
     const chains: string[] = [];
-    for (const h of r.hits) if (chains[chains.length - 1] !== h.chain) chains.push(h.chain);
+    for (const h of r.hits) if (h.chain !== hook && !chains.includes(h.chain)) chains.push(h.chain);
     const path = chains.join(' → ');
     const where = `${hook}${bridged ? ' (br_netfilter, bridged)' : ''}`;
     let what = '';
-    if (r.ipvs) what = `IPVS ${r.ipvs.virtualServer} (${r.ipvs.scheduler}) → ${r.ipvs.realServer}`;
+    if (r.ipvs) what = `IPVS ${r.ipvs.virtualServer.replace(/\s+/g, ' ')} → ${r.ipvs.realServer.replace(/\s+/g, ' ')}`;
     else if (r.redirectedToProxy) what = `REDIRECT to kube-proxy port ${r.redirectedToProxy.port}`;
     else if (r.dnat) what = `DNAT to ${formatIp(r.dnat.to)}${r.dnat.port !== undefined ? `:${r.dnat.port}` : ''}`;
     if (r.snat) what += `${what ? ', ' : ''}${r.snat.masquerade ? 'MASQUERADE' : 'SNAT'} to ${formatIp(r.snat.to)}`;
     if (r.verdict !== 'ACCEPT') what += `${what ? ', ' : ''}${r.verdict}`;
     if (!what && r.packet.mark) what = `mark 0x${r.packet.mark.toString(16)}`;
-    return `${where}: ${path}${what ? ` — ${what}` : ''}`;
+    return `${where}: ${path || hook}${what ? ` — ${what}` : ''}`;
 }
