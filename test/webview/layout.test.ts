@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Header, Trace } from '../../server/src/protocol/trace';
 import { isFromWebview, isToWebview } from '../../server/src/protocol/messages';
+import { contentSecurityPolicy, panelHtml } from '../../webview/src/html';
 import {
     clampRow, describeChanges, laneLabel, diffPackets, headerLabel, isEncapsulated, layoutTrace, nestPacket, packetOutline,
 } from '../../webview/src/layout';
@@ -160,6 +161,19 @@ describe('NAT changes', () => {
         expect(describeChanges([{ field: 'ipv4.src', from: '100.100.137.50', to: '10.244.1.0' }], { ...step, kind: 'nat' }))
             .toEqual([{ text: 'SNAT src 100.100.137.50:43512 → 10.244.1.0:43512', nat: true }]);
         expect(describeChanges(undefined)).toEqual([]);
+    });
+});
+
+describe('the page', () => {
+    it('allows scripts and styles only with the nonce, resources only from the extension, nothing inline', () => {
+        const html = panelHtml({ cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', nonce: 'abc123+/=' });
+        const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1].replace(/&#39;/g, "'");
+        expect(csp).toBe("default-src 'none'; script-src 'nonce-abc123+/='; style-src https://file+.vscode-resource.vscode-cdn.net 'nonce-abc123+/='; "
+            + "img-src https://file+.vscode-resource.vscode-cdn.net data:; font-src https://file+.vscode-resource.vscode-cdn.net");
+        expect(html).not.toContain('unsafe');
+        expect(html.match(/<script/g)).toHaveLength(1);
+        expect(html).toContain('<script nonce="abc123+/=" src="https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js"></script>');
+        expect(contentSecurityPolicy('x', 'n')).not.toContain('unsafe-inline');
     });
 });
 

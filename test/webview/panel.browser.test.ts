@@ -198,12 +198,14 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         expect(await page.locator('#status').textContent()).toContain('Not current');
         expect(await page.locator('#diagram').getAttribute('class')).toContain('stale');
         await page.screenshot({ path: path.join(OUT, 'stale.png') });
-        // The same flow again (an edit): the selection stays, the mark goes.
+        // The same flow again (an edit): the selection and the scroll position stay, the mark goes.
+        await page.locator('#diagram').evaluate(el => { el.scrollTop = 120; });
         const edited: Trace = JSON.parse(JSON.stringify(seed.trace));
         edited.hops[0].steps[0].summary = 'edited summary';
         await send(page, { type: 'trace', uri: URI, flow: edited.flow.name, trace: edited, current: true });
         await expect.poll(() => page.locator('svg.body g.step[data-index="0"] .summary').textContent()).toBe('edited summary');
         expect(await page.locator('svg.body g.step.selected').getAttribute('data-index')).toBe('4');
+        expect(await page.locator('#diagram').evaluate(el => el.scrollTop)).toBe(120);
         expect(await page.locator('#status').textContent()).toBe('');
         // Another flow starts at its first step.
         await show(page, await exampleTrace('flannel-vxlan.knet', 'too-big'));
