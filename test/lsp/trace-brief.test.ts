@@ -24,7 +24,7 @@ const delivered = trace('DELIVERED', [
     { namespace: 'busybox3', kind: 'pod', node: 'node01', steps: [step('originate', 'TCP SYN from 10.244.1.2'), step('route', 'default via 10.244.1.1 dev eth0', { outDevice: 'eth0', mtu: 1450 })] },
     { namespace: 'node01', kind: 'node', steps: [
         step('veth', 'veth42779e36 → cni0'),
-        step('nat', 'DNAT 10.107.254.44:80 → 10.244.2.5:80 (KUBE-SEP-ABC)'),
+        step('nat', 'PREROUTING: PREROUTING → KUBE-SERVICES → KUBE-SVC-XYZ → KUBE-SEP-ABC — DNAT to 10.244.2.5:80'),
         step('route', '10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink', { outDevice: 'flannel.1', mtu: 1450 }),
         step('encap', 'VXLAN VNI 1 to UDP 8472', { packet: { headers: [outer, inner], length: 110 } }),
     ] },
@@ -48,7 +48,7 @@ describe('trace brief', () => {
         expect(md).toContain('**cross-node** ✓ DELIVERED · path MTU 1450');
         expect(md).toContain('busybox3 → nginx:80 (10.107.254.44:80/tcp)');
         const lines = md.split('\n');
-        const order = ['1. pod busybox3 (node01)', '   default via 10.244.1.1 dev eth0', '2. node node01', '   DNAT 10.107.254.44:80 → 10.244.2.5:80 (KUBE-SEP-ABC)',
+        const order = ['1. pod busybox3 (node01)', '   default via 10.244.1.1 dev eth0', '2. node node01', '   DNAT to 10.244.2.5:80 (PREROUTING, KUBE-SEP-ABC)',
             '   10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink', '   ⇢ VXLAN VNI 1 to UDP 8472 · outer 100.100.137.201 → 100.100.137.202', '3. network lan', '4. node node02'];
         let at = -1;
         for (const want of order) {

@@ -45,9 +45,14 @@ function hopTitle(hop: Hop): string {
 function stepLine(step: Step): string {
     let text = step.kind === 'route' || step.kind === 'nat' ? (step.summary || step.decidedBy || '') : step.summary;
     if (step.kind === 'encap') {
-        // the tunnel's outer addresses, if the summary does not already say them
+        // the tunnel's outer addresses, if the summary does not already say both
         const outer = step.packet.headers.find(h => h.kind === 'ipv4');
-        if (outer && outer.kind === 'ipv4' && !text.includes(outer.dst)) text += ` · outer ${outer.src} → ${outer.dst}`;
+        if (outer && outer.kind === 'ipv4' && !(text.includes(outer.src) && text.includes(outer.dst))) text += ` · outer ${outer.src} → ${outer.dst}`;
+    }
+    if (step.kind === 'nat') {
+        // "HOOK: CHAIN → … → LAST — ACTION" reads, in 60 columns, "ACTION (HOOK, LAST)"
+        const m = /^(\w+): (.+?) — (.+)$/.exec(text);
+        if (m) text = `${m[3]} (${m[1]}, ${m[2].split(' → ').pop()})`;
     }
     return `${step.kind === 'encap' ? '⇢ ' : step.kind === 'decap' ? '⇠ ' : ''}${text}`;
 }
