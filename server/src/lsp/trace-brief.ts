@@ -47,7 +47,9 @@ function stepLine(step: Step): string {
     if (step.kind === 'encap') {
         // the tunnel's outer addresses, if the summary does not already say both
         const outer = step.packet.headers.find(h => h.kind === 'ipv4');
-        if (outer && outer.kind === 'ipv4' && !(text.includes(outer.src) && text.includes(outer.dst))) text += ` · outer ${outer.src} → ${outer.dst}`;
+        if (outer && outer.kind === 'ipv4' && !text.includes(outer.src)) {
+            text += text.includes(outer.dst) ? ` from ${outer.src}` : ` · outer ${outer.src} → ${outer.dst}`;
+        }
     }
     if (step.kind === 'nat') {
         // "HOOK: CHAIN → … → LAST — ACTION" reads, in 60 columns, "ACTION (HOOK, LAST)"
