@@ -1,100 +1,132 @@
 /**
  * duplicate-address: one routed address owned twice (pods, nodes, hosts, clusterIPs,
  * gateways, the addresses the CNI gives node devices: cni0, flannel.1, tunl0). One Map
- * pass. The CNI's own addresses claim first, so a pod that took its node's gateway is the
- * one reported; two generated addresses colliding follow from overlapping ranges, which
- * overlapping-cidr reports. Node-local addresses (docker0 on every node) are not routed
- * and may repeat.
+ * pass, no sort: a claim is a small record, and its words, range and fix are worked out
+ * only when it collides. The CNI's own addresses claim first, so a pod that took its
+ * node's gateway is the one reported; between declarations the later in the file is.
+ * Two generated addresses colliding follow from overlapping ranges (overlapping-cidr's).
+ * Node-local addresses (docker0 on every node) are not routed and may repeat.
  */
 import { type Cidr, type Ip, formatIp } from '../model/address';
-import type { Span } from '../model/types';
+import type { Host, Network, Node, NodeAddress, Pod, Service, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
 import { podRanges } from './ranges';
 
-interface Claim {
-    readonly ip: Ip;
-    /** "node node01 (ens192)", "pod web", "cni0 of node01 (its pods' gateway)" */
-    readonly who: string;
-    readonly span?: Span;
-    readonly generated: boolean;
-    /** Where a fix takes the next free address from, and what it must not take. */
-    readonly range?: Cidr;
-    readonly rangeName?: string;
-    readonly reserved?: (ip: Ip) => boolean;
-    readonly owner?: object;
+type Claim =
+    | { readonly kind: 'device'; readonly node: Node; readonly device: string }
+    | { readonly kind: 'gateway'; readonly network: Network }
+    | { readonly kind: 'node'; readonly node: Node; readonly address: NodeAddress }
+    | { readonly kind: 'pod'; readonly pod: Pod }
+    | { readonly kind: 'host'; readonly host: Host }
+    | { readonly kind: 'service'; readonly service: Service };
+
+function spanOf(c: Claim): Span | undefined {
+    switch (c.kind) {
+        case 'device': return c.node.podCidrSpan ?? c.node.blockSpans[0] ?? c.node.nameSpan;
+        case 'gateway': return c.network.spans.gateway;
+        case 'node': return c.address.spans.address;
+        case 'pod': return c.pod.addressSpan;
+        case 'host': return c.host.addressSpan;
+        case 'service': return c.service.clusterIPSpan;
+    }
+}
+
+function who(c: Claim): string {
+    switch (c.kind) {
+        case 'device': return `${c.device} of ${c.node.name}${c.device === 'cni0' || c.device === 'cbr0' ? ' (the gateway of its pods)' : ''}`;
+        case 'gateway': return `the gateway of ${c.network.name}`;
+        case 'node': return `node ${c.node.name} (${c.address.nic})`;
+        case 'pod': return `pod ${c.pod.name}`;
+        case 'host': return `host ${c.host.name}`;
+        case 'service': return `service ${c.service.name}`;
+    }
+}
+
+/** Where a fix takes the next free address from, and what it must not take. */
+function rangeOf(ctx: CheckContext, c: Claim): { range: Cidr; name: string; reserved: (ip: Ip) => boolean } | undefined {
+    const { model } = ctx;
+    switch (c.kind) {
+        case 'node': {
+            const net = c.address.network;
+            return { range: net.cidr, name: `network ${net.name}`, reserved: ip => ip === net.gateway };
+        }
+        case 'host': {
+            const net = c.host.network;
+            return net ? { range: net.cidr, name: `network ${net.name}`, reserved: ip => ip === net.gateway } : undefined;
+        }
+        case 'service': {
+            const sn = model.serviceNetwork;
+            return sn ? { range: sn, name: 'the service network', reserved: ip => ip === sn.network + 1 } : undefined;
+        }
+        case 'pod': {
+            const ranges = podRanges(model, c.pod.node);
+            const ip = c.pod.address!;
+            const r = ranges.find(x => x.cidr.network <= ip && ip <= x.cidr.last);
+            if (!r) return undefined;
+            const calico = model.cni.plugin === 'calico';
+            return {
+                range: r.cidr, name: `${c.pod.node.name}'s ${r.label}`,
+                reserved: a => calico ? ranges.some(b => b.cidr.network === a) : a === r.cidr.network + 1,
+            };
+        }
+        default: return undefined;
+    }
 }
 
 export function checkDuplicateAddresses(ctx: CheckContext): Finding[] {
     const { model, generator } = ctx;
     const out: Finding[] = [];
-    const generated: Claim[] = [];
-    const declared: Claim[] = [];
+    const first = new Map<Ip, Claim>();
     for (const node of model.nodes) {
         if (ctx.isFaulted(node.podCidr)) continue;
         for (const d of generator.nodeDeviceAddresses(node)) {
-            const role = d.device === 'cni0' || d.device === 'cbr0' ? ` (the gateway of its pods)` : '';
-            generated.push({ ip: d.address, who: `${d.device} of ${node.name}${role}`, span: node.podCidrSpan ?? node.blockSpans[0] ?? node.nameSpan, generated: true });
+            if (!first.has(d.address)) first.set(d.address, { kind: 'device', node, device: d.device });
         }
     }
-    for (const net of model.networks) {
-        if (net.gateway !== undefined) declared.push({ ip: net.gateway, who: `the gateway of ${net.name}`, span: net.spans.gateway, generated: false });
-    }
-    for (const node of model.nodes) {
-        for (const a of node.addresses) {
-            if (ctx.isFaulted(a)) continue;
-            declared.push({
-                ip: a.address, who: `node ${node.name} (${a.nic})`, span: a.spans.address, generated: false, owner: a,
-                range: a.network.cidr, rangeName: `network ${a.network.name}`, reserved: ip => ip === a.network.gateway,
-            });
+    const claim = (ip: Ip, c: Claim) => {
+        const prior = first.get(ip);
+        if (!prior) { first.set(ip, c); return; }
+        // The later declaration is the duplicate; the Map keeps the earliest.
+        let [earlier, later] = [prior, c];
+        if (prior.kind !== 'device' && (spanOf(c)?.start ?? Infinity) < (spanOf(prior)?.start ?? Infinity)) {
+            [earlier, later] = [c, prior];
+            first.set(ip, c);
         }
-    }
-    for (const pod of model.pods) {
-        if (pod.address === undefined || ctx.isFaulted(pod)) continue;
-        const ranges = podRanges(model, pod.node);
-        const r = ranges.find(x => x.cidr.network <= pod.address! && pod.address! <= x.cidr.last);
-        // Two nodes handed one range give their pods one address: overlapping-cidr is the root.
-        if (r && ctx.isFaulted(r.cidr)) continue;
-        const calico = model.cni.plugin === 'calico';
-        declared.push({
-            ip: pod.address, who: `pod ${pod.name}`, span: pod.addressSpan, generated: false, owner: pod,
-            range: r?.cidr, rangeName: r ? `${pod.node.name}'s ${r.label}` : undefined,
-            reserved: ip => calico ? ranges.some(b => b.cidr.network === ip) : !!r && ip === r.cidr.network + 1,
-        });
-    }
-    for (const host of model.hosts) {
-        if (ctx.isFaulted(host)) continue;
-        const net = host.network;
-        declared.push({
-            ip: host.address, who: `host ${host.name}`, span: host.addressSpan, generated: false, owner: host,
-            range: net?.cidr, rangeName: net ? `network ${net.name}` : undefined, reserved: ip => ip === net?.gateway,
-        });
-    }
-    for (const s of model.services) {
-        if (s.clusterIP === undefined || ctx.isFaulted(s)) continue;
-        const sn = model.serviceNetwork;
-        declared.push({
-            ip: s.clusterIP, who: `service ${s.name}`, span: s.clusterIPSpan, generated: false, owner: s,
-            range: sn, rangeName: 'the service network', reserved: ip => !!sn && ip === sn.network + 1,
-        });
-    }
-    // Declarations in file order: the later one is reported.
-    declared.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
-
-    const first = new Map<Ip, Claim>();
-    for (const c of generated) if (!first.has(c.ip)) first.set(c.ip, c);
-    for (const c of declared) {
-        const prior = first.get(c.ip);
-        if (!prior) { first.set(c.ip, c); continue; }
-        if (!c.span) continue;
-        ctx.fault(c.owner);
-        const next = c.range ? ctx.free.next(c.range, c.reserved) : undefined;
+        report(ip, earlier, later);
+    };
+    const report = (ip: Ip, earlier: Claim, later: Claim) => {
+        const span = spanOf(later);
+        if (!span) return;
+        const owner = later.kind === 'pod' ? later.pod : later.kind === 'node' ? later.address : later.kind === 'host' ? later.host : later.kind === 'service' ? later.service : undefined;
+        ctx.fault(owner);
+        const r = rangeOf(ctx, later);
+        const next = r ? ctx.free.next(r.range, r.reserved) : undefined;
+        const earlierSpan = spanOf(earlier);
+        const generated = earlier.kind === 'device';
         out.push({
-            code: Codes.duplicateAddress, severity: 'error', span: c.span,
-            message: `${formatIp(c.ip)} of ${c.who} is already the address of ${prior.who}: ${prior.generated ? 'the node answers for it itself' : 'ARP and routes can lead to one of them only'}`,
-            related: prior.span ? [{ span: prior.span, message: prior.generated ? `${prior.who}` : `${formatIp(c.ip)}: ${prior.who}` }] : undefined,
-            fixes: next !== undefined ? [{ title: `Take ${formatIp(next)}, the next free address of ${c.rangeName}`, edits: [{ span: c.span, newText: formatIp(next) }] }] : undefined,
+            code: Codes.duplicateAddress, severity: 'error', span,
+            message: `${formatIp(ip)} of ${who(later)} is already the address of ${who(earlier)}: ${generated ? 'the node answers for it itself' : 'ARP and routes can lead to one of them only'}`,
+            related: earlierSpan ? [{ span: earlierSpan, message: generated ? who(earlier) : `${formatIp(ip)}: ${who(earlier)}` }] : undefined,
+            fixes: next !== undefined && r ? [{ title: `Take ${formatIp(next)}, the next free address of ${r.name}`, edits: [{ span, newText: formatIp(next) }] }] : undefined,
         });
+    };
+    for (const network of model.networks) if (network.gateway !== undefined) claim(network.gateway, { kind: 'gateway', network });
+    for (const node of model.nodes) {
+        for (const address of node.addresses) if (!ctx.isFaulted(address)) claim(address.address, { kind: 'node', node, address });
+    }
+    const calico = model.cni.plugin === 'calico';
+    for (const pod of model.pods) {
+        const ip = pod.address;
+        if (ip === undefined || ctx.isFaulted(pod)) continue;
+        // Two nodes handed one range give their pods one address: overlapping-cidr is the root.
+        const range = calico ? pod.node.blocks.find(b => b.network <= ip && ip <= b.last) : pod.node.podCidr;
+        if (range && ctx.isFaulted(range)) continue;
+        claim(ip, { kind: 'pod', pod });
+    }
+    for (const host of model.hosts) if (!ctx.isFaulted(host)) claim(host.address, { kind: 'host', host });
+    for (const service of model.services) {
+        if (service.clusterIP !== undefined && !ctx.isFaulted(service)) claim(service.clusterIP, { kind: 'service', service });
     }
     return out;
 }
