@@ -44,7 +44,7 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
             });
         }
         const plumbed = node.pods.filter(p => !p.hostNetwork && !p.noNetwork);
-        if (needsPodCidr && !node.podCidr && plumbed.length > 0 && node.nameSpan && !ctx.hasErrorWithin(node.nameSpan)) {
+        if (needsPodCidr && !node.podCidr && !node.podCidrSpan && plumbed.length > 0 && node.nameSpan && !ctx.hasErrorWithin(node.nameSpan)) {
             ctx.fault(node);
             for (const p of plumbed) ctx.fault(p);
             const who = model.cni.plugin === 'flannel' ? 'flanneld gets no subnet lease for it' : 'the bridge plugin has no range to give';
