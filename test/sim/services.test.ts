@@ -91,6 +91,22 @@ describe('kube-proxy iptables', () => {
     });
 });
 
+describe('bridge netfilter', () => {
+    it('bridge-nf-call-iptables=0: the same-node ClusterIP request is routed (TTL 63), and the bridged reply escapes conntrack', async () => {
+        const body = NODES.replace('pod web-1 10.244.1.7 labels app=web', 'pod web-1 10.244.1.7 labels app=web\n    sysctl net.bridge.bridge-nf-call-iptables=0');
+        const probe = await traceIn(body + '\n  flow f: client-pod -> web:80', 'f');
+        const local = probe.alternatives!.find(a => a.description.includes('10.244.1.7'))!;
+        const t = await traceIn(body + '\n  flow f: client-pod -> web:80', 'f', { choice: local.choice });
+        expect(t.disposition).toBe('DELIVERED');
+        expect(innerIp(only(stepsOf(t, 'deliver'), 'deliver')).ttl).toBe(63);
+        expect(t.reply?.disposition).toBe('FILTERED');
+        expect(t.reply?.dispositionReason).toContain('arrives from 10.244.1.7:8080');
+        // With the kubeadm default the bridged reply is un-DNATed and accepted.
+        const ok = await traceIn(NODES + '\n  flow f: client-pod -> web:80', 'f', { choice: local.choice });
+        expect(ok.reply?.disposition).toBe('DELIVERED');
+    });
+});
+
 describe('other kube-proxy modes', () => {
     it('nftables: the same decisions', async () => {
         const t = await traceIn(NODES + '\n  flow f: client-pod -> web:80', 'f', { header: FLANNEL_HEADER('vxlan') + '\n  proxy nftables' });

@@ -4,7 +4,7 @@
  * address), how big it is (ping's 84 bytes, TCP's MSS), the walk, and the reply walk with
  * conntrack reversing the NAT when the packet was delivered.
  */
-import { type Ip, formatIp } from '../model/address';
+import { type Ip, formatIp, parseIp } from '../model/address';
 import { fnv1a } from '../model/names';
 import type { ClusterModel, Flow, Origin } from '../model/types';
 import type { Alternative, FlowInfo, Trace } from '../protocol/trace';
@@ -238,5 +238,29 @@ function replyTrace(model: ClusterModel, info: FlowInfo, forward: WalkResult): T
         sourcePort: i.dstPort, destinationPort: i.srcPort, size: i.length, df: i.df, range: info.range,
     };
     const r = w.run(w.originate(d.place, inner, 'reply', { generated: true, by: 'kernel' }));
+    // The sender's socket only takes a reply from the address and port it sent to: a reply
+    // conntrack did not un-NAT (e.g. bridged past iptables with bridge-nf-call-iptables=0) is refused.
+    const sent = lastSent(forward);
+    const got = r.delivered?.packet.inner;
+    if (r.disposition === 'DELIVERED' && sent && got && (got.src !== sent.dst || (sent.dstPort !== undefined && got.srcPort !== sent.dstPort))) {
+        const port = (p?: number) => (p === undefined || got.protocol === 'icmp' ? '' : `:${p}`);
+        r.disposition = 'FILTERED';
+        r.dispositionReason = `the reply arrives from ${formatIp(got.src)}${port(got.srcPort)}, but the connection was opened to ${formatIp(sent.dst)}${port(sent.dstPort)}: `
+            + `no conntrack entry reversed the NAT on the way back, so the sender's kernel does not match it to the connection${got.protocol === 'tcp' ? ' and answers with a RST' : ''}`;
+        r.dispositionAt = r.dispositionAt ?? d.place.label;
+    }
     return finish(replyInfo, r, undefined);
+}
+
+/** The destination the sending socket used: the last packet originated on the way there. */
+function lastSent(r: WalkResult): { dst: Ip; dstPort?: number } | undefined {
+    let found: { dst: Ip; dstPort?: number } | undefined;
+    for (const hop of r.hops) for (const s of hop.steps) {
+        if (s.kind !== 'originate') continue;
+        const ip = s.packet.headers.find(h => h.kind === 'ipv4');
+        const l4 = s.packet.headers.find(h => h.kind === 'tcp' || h.kind === 'udp' || h.kind === 'sctp');
+        const dst = ip?.kind === 'ipv4' ? parseIp(ip.dst) : undefined;
+        if (dst !== undefined) found = { dst, dstPort: l4 && 'dstPort' in l4 ? l4.dstPort : undefined };
+    }
+    return found;
 }
