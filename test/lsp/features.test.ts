@@ -73,6 +73,12 @@ describe('hover', () => {
         expect(text).toMatch(/node02: 10\.244\.2\.0\/24 dev cni0/);
     });
 
+    it('a ClusterIP says kube-proxy translates it before the route lookup', async () => {
+        const text = await hoverText(mark(flannel, '10.107.254.44'));
+        expect(text).toContain('owner: ClusterIP of service default/nginx-deployment');
+        expect(text).toContain('kube-proxy (iptables) DNATs it');
+    });
+
     it('a prefix shows its range and size', async () => {
         const text = await hoverText(mark(flannel, '10.96.0.0/12'));
         expect(text).toContain('10.96.0.0 – 10.111.255.255 · 1,048,576 addresses');

@@ -190,6 +190,10 @@ export function describeAddress(model: ClusterModel, text: string, hint?: { node
     let out = lines.join('  \n');
     if (!isPrefix && model.nodes.length) {
         out += '\n\n**route each node picks**\n\n' + codeBlock(routePerNode(model, c.address, hint?.node));
+        const isService = owner?.kind === 'service' || (model.serviceNetwork !== undefined && contains(model.serviceNetwork, c.address));
+        if (isService && model.proxy.mode !== 'ipvs') {
+            out += `\n\n_a service address: kube-proxy (${model.proxy.mode}) DNATs it to an endpoint before this lookup; the route is what a packet it does not match would take_`;
+        }
     }
     return out;
 }
