@@ -86,10 +86,6 @@ class PortInfo implements ServicePortInfo {
     readonly protocol: Protocol;
     readonly vip?: Ip;
     readonly nodePort?: number;
-    readonly svcChain: string;
-    readonly svlChain: string;
-    readonly extChain: string;
-    readonly nftBase: string;
     readonly hasEndpoints: boolean;
     servicesPosition = 0;
     nodePortPosition?: number;
@@ -101,14 +97,22 @@ class PortInfo implements ServicePortInfo {
         this.name = servicePortName(service.namespace, service.name, portName);
         this.vip = service.headless ? undefined : service.clusterIP;
         this.nodePort = service.type !== 'ClusterIP' ? port.nodePort : undefined;
-        const h = portProtoHash(this.name, this.protocol);
-        this.svcChain = 'KUBE-SVC-' + h;
-        this.svlChain = 'KUBE-SVL-' + h;
-        this.extChain = 'KUBE-EXT-' + h;
-        this.nftBase = nftServiceBase(service.namespace, service.name, this.protocol, portName);
         this.span = port.span ?? service.origin.span;
         // Cheap: stops at the first pod that resolves.
         this.hasEndpoints = service.endpoints.some(p => endpointAddress(p) !== undefined && resolveTargetPort(port, p) !== undefined);
+    }
+
+    // Chain names are hashed on first use: a hook touches a handful of services, not all.
+    private hashed?: string;
+    private get hash(): string {
+        return this.hashed ??= portProtoHash(this.name, this.protocol);
+    }
+    get svcChain(): string { return 'KUBE-SVC-' + this.hash; }
+    get svlChain(): string { return 'KUBE-SVL-' + this.hash; }
+    get extChain(): string { return 'KUBE-EXT-' + this.hash; }
+    private nft?: string;
+    get nftBase(): string {
+        return this.nft ??= nftServiceBase(this.service.namespace, this.service.name, this.protocol, this.portName);
     }
 
     endpoints(): readonly Endpoint[] {
