@@ -11,7 +11,7 @@ import type { ToWebview } from '../../server/src/protocol/messages';
 import type { Trace } from '../../server/src/protocol/trace';
 import { ROOT } from '../helpers';
 import { BUNDLE, CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
-import { crossNodeClusterIpTrace, exampleTrace, exampleTraceWith, loopTrace, } from './traces';
+import { balancedTraces, crossNodeClusterIpTrace, exampleTrace, exampleTraceWith, loopTrace, } from './traces';
 
 const OUT = path.join(ROOT, 'test-output', 'webview');
 const URI = 'file:///work/examples/flannel-vxlan.knet';
@@ -214,20 +214,33 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await page.context().close();
     });
 
-    it('offers the load-balancing alternatives and asks for the chosen one', async () => {
+    it('offers kube-proxy\'s endpoints with their probabilities and follows the one chosen', async () => {
         const page = await open();
-        const t: Trace = JSON.parse(JSON.stringify(seed.trace));
-        t.alternatives = [
-            { description: '10.244.2.5:80 (KUBE-SEP-OJMYM7U7GDUW7QJX)', probability: 0.5, choice: 0, chosen: true },
-            { description: '10.244.1.7:80 (KUBE-SEP-C4OEHDTD5W6ZBDDP)', probability: 1, choice: 1, chosen: false },
-        ];
-        await show(page, t);
+        const traceFor = await balancedTraces();
+        const first = traceFor(0);
+        expect(first.alternatives).toHaveLength(2);
+        await show(page, first);
         expect(await page.locator('#choice-label').isVisible()).toBe(true);
-        expect(await page.locator('#choice option').allTextContents()).toEqual([
-            '10.244.2.5:80 (KUBE-SEP-OJMYM7U7GDUW7QJX) · p=0.5', '10.244.1.7:80 (KUBE-SEP-C4OEHDTD5W6ZBDDP) · p=1',
-        ]);
+        const options = await page.locator('#choice option').allTextContents();
+        expect(options).toEqual(first.alternatives!.map(a => expect.stringContaining(`${a.description} · p=0.5`)));
+        const nat = page.locator('svg.body g.step[data-kind="nat"]');
+        expect(await nat.locator('.meta').textContent()).toContain('endpoint 1 of 2 (p=0.5)');
+        const firstLanes = await page.$$eval('svg.head g.lane-head', gs => gs.map(g => g.getAttribute('data-namespace')));
+
         await page.locator('#choice').selectOption('1');
-        expect((await posted(page)).at(-1)).toEqual({ type: 'choose', uri: URI, flow: t.flow.name, choice: 1 });
+        const ask = (await posted(page)).at(-1) as { type: string; choice: number; flow: string; uri: string };
+        expect(ask).toEqual({ type: 'choose', uri: URI, flow: first.flow.name, choice: 1 });
+        // The extension answers with the server's trace for that choice.
+        const second = traceFor(ask.choice);
+        await send(page, { type: 'trace', uri: ask.uri, flow: ask.flow, trace: second, current: true, choice: ask.choice });
+        await expect.poll(() => nat.locator('.meta').textContent()).toContain('endpoint 2 of 2 (p=0.5)');
+        const chip = await nat.locator('g.change.nat text').textContent();
+        const other = await page.$$eval('svg.head g.lane-head', gs => gs.map(g => g.getAttribute('data-namespace')));
+        expect(other).not.toEqual(firstLanes);
+        const endpoint = second.alternatives!.find(a => a.chosen)!.description.split(' ')[0];
+        expect(chip).toContain(`→ ${endpoint}`);
+        expect(await page.locator('#choice').inputValue()).toBe('1');
+        await page.screenshot({ path: path.join(OUT, 'balanced-second-endpoint.png') });
         await page.context().close();
     });
 

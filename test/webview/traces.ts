@@ -42,3 +42,17 @@ export async function loopTrace(): Promise<Trace> {
     if (!f) throw new Error('the loop flow did not parse');
     return traceFlow(result.model, f);
 }
+
+/**
+ * The seed ClusterIP flow with a second nginx endpoint on node01, so kube-proxy balances
+ * (two KUBE-SEP rules, p=0.5 each): the trace for a given `choice`, as the server answers it.
+ */
+export async function balancedTraces(): Promise<(choice: number) => Trace> {
+    const text = readExample('flannel-vxlan.knet').replace(
+        '    pod busybox3-c997b9cc4-tlvrq 10.244.1.2 iface veth42779e36 labels app=busybox3\n',
+        '    pod busybox3-c997b9cc4-tlvrq 10.244.1.2 iface veth42779e36 labels app=busybox3\n    pod nginx-deployment-6b9d659f5f-x2lmn 10.244.1.7 labels app=nginx\n');
+    const { result } = await load(text);
+    const f = result.model.flows.find(x => x.name === 'cross-node-clusterip');
+    if (!f) throw new Error('cross-node-clusterip is missing');
+    return choice => traceFlow(result.model, f, { choice });
+}

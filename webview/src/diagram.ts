@@ -14,6 +14,11 @@ import {
 } from './layout';
 import type { TextMeasure, TextStyle } from './measure';
 
+/** 0.3333333 → "0.333", 0.5 → "0.5", 1 → "1": as iptables-save prints probabilities, shortened. */
+export function formatProbability(p: number): string {
+    return p.toFixed(3).replace(/\.?0+$/, '');
+}
+
 type G = Selection<SVGGElement, unknown, null, undefined>;
 
 const PAD = 12;
@@ -208,8 +213,18 @@ export function drawBody(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
         connectors.append('path').attr('class', 'connector').attr('d', `M${g.laneX(last.lane)},${markerY(last.index)}L${x},${y + 18}`);
     });
 
+    // Where kube-proxy chose among endpoints, the DNAT row says which one of how many.
+    const alts = trace.alternatives ?? [];
+    const chosen = alts.findIndex(a => a.chosen);
+    const balancedRow = alts.length > 1 && chosen >= 0
+        ? layout.rows.find(r => r.path === 'forward' && r.step.kind === 'nat' && r.step.changes?.some(c => c.field === 'ipv4.dst'))
+        : undefined;
+    const balanced = balancedRow ? `endpoint ${chosen + 1} of ${alts.length}${alts[chosen].probability !== undefined
+        ? ` (p=${formatProbability(alts[chosen].probability!)})` : alts[chosen].rule ? ` (${alts[chosen].rule})` : ''}` : undefined;
     const rows = svg.append('g').attr('class', 'rows');
-    for (const row of layout.rows) drawRow(rows, row, placed.rowY[row.index], placed.rowH[row.index], layout, g, m, handlers);
+    for (const row of layout.rows) {
+        drawRow(rows, row, placed.rowY[row.index], placed.rowH[row.index], layout, g, m, handlers, row === balancedRow ? balanced : undefined);
+    }
     layout.endings.forEach((e, i) => {
         const y = placed.endingY.get(i);
         if (y !== undefined) drawEnding(svg.append('g'), e, y, g, m);
@@ -223,7 +238,7 @@ export function drawBody(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
 }
 
 function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLayout, g: Geometry, m: TextMeasure,
-    handlers: DiagramHandlers): void {
+    handlers: DiagramHandlers, balanced?: string): void {
     const step = row.step;
     const lane = layout.lanes[row.lane];
     const r = parent.append('g')
@@ -259,6 +274,7 @@ function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLay
         x += w + 6;
     }
     const meta = [
+        balanced,
         row.firstInHop ? lane.namespace : undefined,
         devicesText(step),
         step.mtu !== undefined ? `mtu ${step.mtu}` : undefined,

@@ -8,7 +8,7 @@
 import { select } from 'd3';
 import { isToWebview, type FromWebview, type ToWebview } from '../../server/src/protocol/messages';
 import type { Step, Trace } from '../../server/src/protocol/trace';
-import { drawBody, drawHead, geometry, type Drawn } from './diagram';
+import { drawBody, drawHead, formatProbability, geometry, type Drawn } from './diagram';
 import { drawDetails } from './details';
 import { clampRow, flowTitle, layoutTrace, type TraceLayout } from './layout';
 import { TextMeasure } from './measure';
@@ -154,7 +154,7 @@ function updateChoices(trace: Trace): void {
     opts.enter().append('option').merge(opts)
         .attr('value', a => String(a.choice))
         .property('selected', a => a.chosen)
-        .text(a => `${a.description}${a.probability !== undefined ? ` · p=${a.probability.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')}` : ''}${a.rule ? ` · ${a.rule}` : ''}`);
+        .text(a => `${a.description}${a.probability !== undefined ? ` · p=${formatProbability(a.probability)}` : ''}${a.rule ? ` · ${a.rule}` : ''}`);
     replyBox.property('checked', state.showReply).property('disabled', !trace.reply);
     replyLabel.classed('disabled', !trace.reply).attr('title', trace.reply ? 'Show the reply (conntrack reverses the NAT)' : 'No reply: the forward path did not succeed');
 }
