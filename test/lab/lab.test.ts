@@ -1,0 +1,99 @@
+/**
+ * The lab on real namespaces: the example cluster under flannel VXLAN and a host-gw variant,
+ * every flow sent for real and required to agree with the simulator field by field, plus
+ * the kernel facts themselves (MTU thresholds, the masquerade source of a remote NodePort).
+ * Needs root and `ip netns` (CI runs as root); skipped with the reason otherwise.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadText } from '../../server/src/language/workspace';
+import { labDown, labNamespaces, labUp } from '../../server/src/lab/lifecycle';
+import { labPrefix } from '../../server/src/lab/names';
+import { type FlowOutcome, runFlows } from '../../server/src/lab/run';
+import { labAvailable } from '../../server/src/lab/shell';
+import { EXAMPLES, ROOT } from '../helpers';
+
+const available = labAvailable();
+const tools = ['tcpdump', 'ping', 'iptables-restore'].filter(t => !['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some(d => fs.existsSync(path.join(d, t))));
+const reason = !available.ok ? available.reason : tools.length ? `missing ${tools.join(', ')} (apt-get install iproute2 iptables tcpdump iputils-ping)` : undefined;
+if (reason) console.warn(`lab tests skipped: ${reason}`);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knet-lab-test-'));
+const prefixes: string[] = [];
+
+/** The example with the MTU threshold flows, and a pod whose MTU exceeds flannel.1's (node01 must answer frag-needed). */
+function vxlanVariant(): string {
+    let text = fs.readFileSync(path.join(EXAMPLES, 'flannel-vxlan.knet'), 'utf8');
+    text = text.replace('labels app=busybox3\n', 'labels app=busybox3\n    pod bigmtu 10.244.1.9 mtu 1500 labels app=big\n');
+    const end = text.trimEnd().lastIndexOf('}');
+    return text.slice(0, end) + `
+  flow fits-1450:          busybox3-c997b9cc4-tlvrq -> nginx-deployment-6b9d659f5f-qbchs icmp size 1450 df
+  flow frag-needed:        bigmtu -> nginx-deployment-6b9d659f5f-qbchs icmp size 1451 df
+  flow node-to-remote-pod: node00 -> nginx-deployment-6b9d659f5f-qbchs icmp
+  flow pod-to-client:      busybox3-c997b9cc4-tlvrq -> client:8080
+  flow udp-cross:          busybox3-c997b9cc4-tlvrq -> nginx-deployment-6b9d659f5f-qbchs:53/udp size 1000
+  flow ping-clusterip:     busybox3-c997b9cc4-tlvrq -> nginx-deployment icmp
+` + text.slice(end);
+}
+
+async function runLab(file: string): Promise<Map<string, FlowOutcome>> {
+    const text = fs.readFileSync(file, 'utf8');
+    const { result } = await loadText(text, `file://${file}`, false);
+    const prefix = labPrefix(file);
+    prefixes.push(prefix);
+    const state = labUp(result.model, prefix);
+    try {
+        expect(state.failures, 'the kernel refused part of the lab').toEqual([]);
+        const outcomes = await runFlows(result.model, state, result.model.flows);
+        return new Map(outcomes.map(o => [o.flow, o]));
+    } finally {
+        labDown(prefix);
+    }
+}
+
+function expectAgreement(outcomes: Map<string, FlowOutcome>): void {
+    for (const o of outcomes.values()) {
+        expect(o.skipped, `${o.flow} skipped`).toBeUndefined();
+        expect(o.disagreements.map(d => `${d.field}: kernel ${d.kernel}; simulator ${d.simulator}`), o.flow).toEqual([]);
+    }
+}
+
+describe.skipIf(!!reason)('knet lab: the kernel agrees with the simulator', () => {
+    afterAll(() => {
+        for (const p of prefixes) labDown(p);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('flannel VXLAN: every flow agrees; 1450 bytes pass, 1451 fail locally, node01 answers frag-needed for a 1500-MTU pod; NodePort masquerades to flannel.1', async () => {
+        const file = path.join(dir, 'flannel-vxlan.knet');
+        fs.writeFileSync(file, vxlanVariant());
+        const o = await runLab(file);
+        expectAgreement(o);
+        // What the kernel did, independent of the simulator.
+        expect(o.get('fits-1450')!.kernel!.delivered).toBe(true);
+        expect(o.get('too-big')!.kernel!.mtuRefused).toEqual({ where: 'local', mtu: 1450 });
+        expect(o.get('frag-needed')!.kernel!.mtuRefused).toEqual({ where: 'icmp', mtu: 1450, from: '10.244.1.1' });
+        expect(o.get('nodeport-remote')!.kernel!.sourceSeen).toBe('10.244.1.0');
+        expect(o.get('nodeport-local')!.kernel!.sourceSeen).toBe('10.244.2.1');
+        expect(o.get('same-node-clusterip')!.kernel!.ttlOnArrival).toBe(64);
+        expect(o.get('cross-node-clusterip')!.kernel!.outer).toMatchObject({
+            src: '100.100.137.201', dst: '100.100.137.202', kind: 'vxlan', udpDstPort: 8472, vni: 1, ttl: 64, df: false, innerTtl: 63,
+        });
+        expect(o.get('ping-clusterip')!.kernel!.delivered).toBe(false);
+    }, 180_000);
+
+    it('flannel host-gw: every flow agrees; 1500 bytes pass, 1501 fail locally; NodePort masquerades to node01\'s address; no tunnel', async () => {
+        const o = await runLab(path.join(ROOT, 'test', 'lab', 'flannel-host-gw.knet'));
+        expectAgreement(o);
+        expect(o.get('fits-1500')!.kernel!.delivered).toBe(true);
+        expect(o.get('too-big-1501')!.kernel!.mtuRefused).toEqual({ where: 'local', mtu: 1500 });
+        expect(o.get('nodeport-remote')!.kernel!.sourceSeen).toBe('100.100.137.201');
+        for (const x of o.values()) expect(x.kernel!.outer, x.flow).toBeUndefined();
+    }, 180_000);
+
+    it('lab down leaves nothing behind', () => {
+        for (const p of prefixes) expect(labNamespaces(p)).toEqual([]);
+    });
+});
