@@ -18,6 +18,8 @@ export interface SimulatorView {
     readonly ttlOnArrival?: number;
     readonly outer?: { readonly src: string; readonly dst: string; readonly kind: 'vxlan' | 'ipip'; readonly udpDstPort?: number; readonly vni?: number; readonly ttl: number; readonly df: boolean; readonly innerTtl?: number };
     readonly mtuRefused?: { readonly where: 'local' | 'icmp'; readonly mtu: number; readonly from?: string };
+    /** Namespaces the trace's packet visits (pods, nodes, hosts, networks), sorted. */
+    readonly reached: readonly string[];
     /** Endpoints kube-proxy could have chosen (model namespace ids), when it balanced. */
     readonly alternatives: readonly string[];
 }
@@ -68,6 +70,7 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
         sourceSeen: delivered ? inner?.src : undefined,
         ttlOnArrival: delivered ? inner?.ttl : undefined,
         outer, mtuRefused, alternatives,
+        reached: [...new Set(trace.hops.map(h => hopId(model, h)).filter((x): x is string => !!x))].sort(),
     };
 }
 
@@ -129,6 +132,8 @@ export function compare(flow: string, kernel: KernelObservation, sim: SimulatorV
         }
     }
     diff('outer headers on the underlay', fmtOuter(kernel.outer), fmtOuter(sim.outer));
+    // Where the packet went: only comparable when the kernel took the path the trace follows.
+    if (!kernel.delivered || kernel.deliveredTo === sim.deliveredTo) diff('namespaces reached', kernel.reached.join(', '), sim.reached.join(', '));
     diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused));
     return out;
 }

@@ -64,6 +64,8 @@ export interface KernelObservation {
     readonly mtuRefused?: { readonly where: 'local' | 'icmp'; readonly mtu: number; readonly from?: string };
     /** What the sender heard: connect error code, ping's summary line. */
     readonly senderSaw: string;
+    /** Namespaces the flow's packet was seen in (the source, then every capture that saw it), sorted. */
+    readonly reached: readonly string[];
     /** Per capture: did the flow's packet pass there. */
     readonly seen: readonly { readonly spot: CaptureSpot; readonly packets: number }[];
 }
@@ -236,6 +238,7 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
             } : undefined,
             mtuRefused,
             senderSaw,
+            reached: [...new Set([setup.sourceId, ...packets.filter(p => p.packets.length > 0).map(p => p.spot.id)])].sort(),
             seen: packets.map(p => ({ spot: p.spot, packets: p.packets.length })),
         };
     } finally {

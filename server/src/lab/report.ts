@@ -34,6 +34,7 @@ export function formatOutcome(o: FlowOutcome): string {
         ['TTL on arrival', k.ttlOnArrival?.toString() ?? '—', s.ttlOnArrival?.toString() ?? '—'],
         ['outer headers', fmtOuter(k.outer), fmtOuter(s.outer)],
         ['MTU refused', fmtMtu(k.mtuRefused), fmtMtu(s.mtuRefused)],
+        ['reached', k.reached.join(', '), s.reached.join(', ')],
     ];
     const w0 = Math.max(...rows.map(r => r[0].length)), w1 = Math.max(6, ...rows.map(r => r[1].length));
     const lines = [`flow ${o.flow}: ${o.disagreements.length ? `DISAGREES on ${o.disagreements.length} field${o.disagreements.length > 1 ? 's' : ''}` : 'agrees'}`];
