@@ -212,6 +212,8 @@ describe('rename', () => {
         const at = doc.textDocument.positionAt(flannel.indexOf('dev flannel.1') + 5);
         expect(Knet.lsp.RenameProvider!.prepareRename(doc, { textDocument: { uri: doc.uri.toString() }, position: at })).toBeUndefined();
         await expect(rename(flannel, flannel.indexOf('node node00') + 6, 'bad name!')).rejects.toThrow(/not a name/);
+        await expect(rename(flannel, flannel.indexOf('node node00') + 6, 'node01')).rejects.toThrow(/already a node/);
+        await expect(rename(flannel, flannel.indexOf('dev docker0 proto') + 5, 'ens192')).rejects.toThrow(/already a device of node01/);
     });
 });
 

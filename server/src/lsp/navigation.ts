@@ -17,6 +17,7 @@ import * as ast from '../language/generated/ast';
 import type { KnetServices } from '../language/knet-module';
 import { type Declaration, type Located, type TextSpan, locate, nameSpan } from './locate';
 import { type DeviceScope, occurrencesOf } from './devices';
+import { nameIndex, podNamespace, serviceNamespace } from '../language/name-index';
 
 /** A thing that has occurrences: a declaration, or a device within its namespace. */
 export type Symbolic =
@@ -184,6 +185,8 @@ export class KnetRenameProvider implements RenameProvider {
         if (symbol.kind === 'declaration' && ast.isService(symbol.node) && !DNS_LABEL.test(newName)) {
             throw new Error(`'${newName}' is not a Service name: Kubernetes takes a DNS label (lower case letters, digits and -)`);
         }
+        const taken = nameTaken(symbol, newName);
+        if (taken) throw new Error(`'${newName}' is already ${taken}: renaming would make two of them`);
         const edits: TextEdit[] = [];
         if (symbol.kind === 'device') {
             const all = occurrencesOf(symbol.scope, symbol.name);
@@ -201,6 +204,26 @@ export class KnetRenameProvider implements RenameProvider {
         }
         return { changes: { [document.uri.toString()]: edits } };
     }
+}
+
+/** What already bears `name` where the symbol's name must be unique, in words; undefined if free. */
+function nameTaken(symbol: Symbolic, name: string): string | undefined {
+    if (symbol.kind === 'device') {
+        return occurrencesOf(symbol.scope, name).some(o => o.declares) ? `a device of ${symbol.scope.name}` : undefined;
+    }
+    const node = symbol.node;
+    if ((node as { name?: string }).name === name) return undefined;
+    const index = nameIndex(AstUtils.findRootNode(node) as ast.Document);
+    if (ast.isNode(node)) return index.nodes.has(name) ? 'a node' : undefined;
+    if (ast.isHost(node)) return index.hosts.has(name) ? 'a host' : undefined;
+    if (ast.isNetwork(node)) return index.networks.has(name) ? 'a network' : undefined;
+    if (ast.isPod(node)) return index.pods.has(`${podNamespace(node)}/${name}`) ? `a pod in namespace ${podNamespace(node)}` : undefined;
+    if (ast.isService(node)) return index.services.has(`${serviceNamespace(node)}/${name}`) ? `a service in namespace ${serviceNamespace(node)}` : undefined;
+    if (ast.isFlow(node)) {
+        const root = AstUtils.findRootNode(node) as ast.Document;
+        return root.clusters.some(c => c.items.some(i => ast.isFlow(i) && i.name === name)) ? 'a flow' : undefined;
+    }
+    return undefined;
 }
 
 /**
