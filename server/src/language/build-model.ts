@@ -937,7 +937,7 @@ class NodeImpl implements Node {
             if (p?.network.gateway !== undefined) routes.push(defaultRoute(p.network.gateway, p.nic, kubelet));
             if (shared && this.generator.localRoutes) {
                 routes.push(...this.generator.localRoutes(this));
-                sharedMain = { table: shared.table, hidden: shared.own(this).routes };
+                sharedMain = { table: shared.table, hidden: shared.ownRoutes(this) };
             } else {
                 routes.push(...this.generator.nodeRoutes(this));
             }

@@ -53,37 +53,37 @@ export interface CniGenerator {
 export class SharedRemote {
     /** Every node's route as the others hold it, in one table. */
     readonly table: RouteTable;
+    /** Neighbour and FDB entries, each node's kept together so that leaving them out is two slices. */
     readonly neighbors: readonly Neighbor[];
     readonly fdb: readonly FdbEntry[];
-    private readonly about = new Map<Node, { routes: Set<Route>; neighbors: Set<Neighbor>; fdb: Set<FdbEntry> }>();
-    private static readonly NONE = { routes: new Set<Route>(), neighbors: new Set<Neighbor>(), fdb: new Set<FdbEntry>() };
+    private readonly about = new Map<Node, { routes: Set<Route>; neighbors: [number, number]; fdb: [number, number] }>();
+    private static readonly NO_ROUTES: ReadonlySet<Route> = new Set();
 
     /** `entries`: per node, what every other node holds toward it. */
     constructor(entries: Iterable<{ node: Node; routes: Route[]; neighbors: Neighbor[]; fdb: FdbEntry[] }>) {
         const routes: Route[] = [], neighbors: Neighbor[] = [], fdb: FdbEntry[] = [];
         for (const e of entries) {
-            routes.push(...e.routes);
-            neighbors.push(...e.neighbors);
-            fdb.push(...e.fdb);
-            this.about.set(e.node, { routes: new Set(e.routes), neighbors: new Set(e.neighbors), fdb: new Set(e.fdb) });
+            const n0 = neighbors.length, f0 = fdb.length;
+            for (const r of e.routes) routes.push(r);
+            for (const n of e.neighbors) neighbors.push(n);
+            for (const f of e.fdb) fdb.push(f);
+            this.about.set(e.node, { routes: new Set(e.routes), neighbors: [n0, neighbors.length], fdb: [f0, fdb.length] });
         }
         this.table = new RouteTable(routes);
         this.neighbors = neighbors;
         this.fdb = fdb;
     }
 
-    /** The entries about `node` itself, which it does not hold. */
-    own(node: Node): { readonly routes: ReadonlySet<Route>; readonly neighbors: ReadonlySet<Neighbor>; readonly fdb: ReadonlySet<FdbEntry> } {
-        return this.about.get(node) ?? SharedRemote.NONE;
+    /** The routes toward `node` itself, which it does not hold. */
+    ownRoutes(node: Node): ReadonlySet<Route> {
+        return this.about.get(node)?.routes ?? SharedRemote.NO_ROUTES;
     }
 
     /** The neighbour and FDB entries `node` holds: everyone's but its own. */
     neighborsOf(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] } {
-        const own = this.own(node);
-        return {
-            neighbors: own.neighbors.size ? this.neighbors.filter(n => !own.neighbors.has(n)) : [...this.neighbors],
-            fdb: own.fdb.size ? this.fdb.filter(f => !own.fdb.has(f)) : [...this.fdb],
-        };
+        const own = this.about.get(node);
+        const without = <T>(list: readonly T[], [from, to]: [number, number]) => from === to ? list.slice() : list.slice(0, from).concat(list.slice(to));
+        return own ? { neighbors: without(this.neighbors, own.neighbors), fdb: without(this.fdb, own.fdb) } : { neighbors: this.neighbors.slice(), fdb: this.fdb.slice() };
     }
 }
 
