@@ -79,6 +79,12 @@ describe('hover', () => {
         expect(text).toContain('kube-proxy (iptables) DNATs it');
     });
 
+    it('a selector shows the pods it picks, a pod\'s labels the services that pick it', async () => {
+        expect(await hoverText(mark(flannel, 'selector app=nginx'))).toContain('endpoints: nginx-deployment-6b9d659f5f-qbchs 10.244.2.5 on node02');
+        expect(await hoverText(mark(flannel, 'app=nginx\n'))).toBe('selected by service default/nginx-deployment');
+        expect(await hoverText(mark(flannel, 'app=busybox1'))).toBe('no service selects this pod');
+    });
+
     it('a prefix shows its range and size', async () => {
         const text = await hoverText(mark(flannel, '10.96.0.0/12'));
         expect(text).toContain('10.96.0.0 – 10.111.255.255 · 1,048,576 addresses');

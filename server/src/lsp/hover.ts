@@ -71,6 +71,16 @@ export class KnetHoverProvider implements HoverProvider {
             case 'other': {
                 const route = enclosingRoute(located.container);
                 if (route) return this.route(model, route);
+                // a selector: which pods it picks; a pod's labels: which services pick it
+                if (ast.isServiceSelector(located.container) && ast.isService(located.container.$container)) {
+                    return this.declaration(model, located.container.$container);
+                }
+                if (ast.isPodLabels(located.container) && ast.isPod(located.container.$container)) {
+                    const o = modelObject(model, located.container.$container);
+                    if (o?.kind !== 'pod') return undefined;
+                    const by = model.services.filter(sv => sv.endpoints.includes(o.pod));
+                    return by.length ? `selected by ${by.slice(0, 8).map(sv => `service ${sv.key}`).join(', ')}${by.length > 8 ? `, … ${by.length - 8} more` : ''}` : 'no service selects this pod';
+                }
                 const flow = enclosingFlow(located.container);
                 if (flow && !ast.isFlowSource(located.container)) return this.flow(model, flow);
                 return undefined;
