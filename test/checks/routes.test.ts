@@ -101,6 +101,22 @@ describe('missing-route', () => {
         expect(await check(text.replace('cni flannel host-gw', 'cni flannel vxlan'))).toEqual([]);
     });
 
+    it('reports a routed network without routes for the podCIDRs of nodes on another network', async () => {
+        const text = cluster(`
+  network vpc 10.0.0.0/16 { kind routed gateway 10.0.0.1 }
+  network vpc2 10.1.0.0/16 { kind routed gateway 10.1.0.1 }
+  node n1 { address 10.0.1.1 on vpc podCIDR 10.244.1.0/24 }
+  node n2 { address 10.0.1.2 on vpc podCIDR 10.244.2.0/24 }
+  node n3 { address 10.1.1.3 on vpc2 podCIDR 10.244.3.0/24 }`, `
+  podNetwork 10.244.0.0/16
+  serviceNetwork 10.96.0.0/12
+  cni bridge`);
+        const all = await check(text);
+        expect(all.map(r => `${r.code}:${r.text}`)).toEqual(['missing-route:vpc', 'missing-route:vpc2']);
+        expect(all[0].message).toContain("n3's 10.244.3.0/24 (on another network) has no route in it");
+        expect(await check(text.replace('on vpc2', 'on vpc').replace('10.1.1.3', '10.0.1.3'))).toEqual([]);
+    });
+
     it('reports cni bridge on an l2 network, not on a routed one', async () => {
         const body = `
   node node01 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24 }

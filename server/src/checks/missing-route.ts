@@ -34,6 +34,7 @@ export function checkMissingRoutes(ctx: CheckContext): Finding[] {
     out.push(...coverage(ctx));
     out.push(...hostGwPairs(ctx));
     out.push(...bridgeOnL2(ctx));
+    out.push(...routedNetworks(ctx));
     return out;
 }
 
@@ -286,4 +287,32 @@ function bridgeOnL2(ctx: CheckContext): Finding[] {
         message: `cni bridge has no overlay: other nodes' pods are reached through the underlay's routes, but ${listOf(nets.map(n => `network ${n}`))} ${nets.length === 1 ? 'is' : 'are'} l2 and ${listOf(stranded.map(n => n.name), 3)} declare${stranded.length === 1 ? 's' : ''} no routes, so pod traffic goes to the gateway, which drops it (make the network 'kind routed' or declare a route per podCIDR)`,
         related: nets.map(n => model.networkByName.get(n)!).filter(n => n.spans.name).map(n => ({ span: n.spans.name!, message: `network ${n.name} (l2)` })),
     }];
+}
+
+/**
+ * A routed network (a VPC) carries routes only for the pod ranges of nodes on it. With no
+ * overlay (cni bridge), nodes on it reach pods of nodes on another network through it, and
+ * its table has no route for those ranges.
+ */
+function routedNetworks(ctx: CheckContext): Finding[] {
+    const { model } = ctx;
+    if (model.cni.plugin !== 'bridge') return [];
+    const byNetwork = new Map<Network, Node[]>();
+    for (const n of model.nodes) {
+        const net = n.addresses[0]?.network;
+        if (!net || !n.podCidr || ctx.isFaulted(n) || ctx.isFaulted(n.podCidr)) continue;
+        (byNetwork.get(net) ?? byNetwork.set(net, []).get(net)!).push(n);
+    }
+    if (byNetwork.size < 2) return [];
+    const out: Finding[] = [];
+    for (const [net, own] of byNetwork) {
+        if (net.kind !== 'routed' || !net.spans.name || own.every(n => n.declaredRoutes)) continue;
+        const others = [...byNetwork].filter(([n]) => n !== net).flatMap(([, nodes]) => nodes);
+        out.push({
+            code: Codes.missingRoute, severity: 'error', span: net.spans.name,
+            message: `routed network ${net.name} has routes for the podCIDRs of its own nodes only: ${listOf(others.map(n => `${n.name}'s ${formatPrefix(n.podCidr!)}`), 3)} (on another network) ha${others.length === 1 ? 's' : 've'} no route in it, so ${net.name} drops pod traffic from ${listOf(own.map(n => n.name), 3)} to them`,
+            related: others.slice(0, 10).filter(n => n.podCidrSpan).map(n => ({ span: n.podCidrSpan!, message: `podCIDR of ${n.name}` })),
+        });
+    }
+    return out;
 }
