@@ -109,7 +109,7 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
 /** Free aligned ranges of one length inside `outer`, skipping any that overlap a taken one (sorted sweep). */
 class FreeRanges {
     private readonly taken: Cidr[];
-    private cursor: Map<number, number> = new Map();
+    private readonly cursor = new Map<number, number>();
 
     constructor(private readonly outer: Cidr, taken: Cidr[]) {
         this.taken = taken.filter(c => overlaps(c, outer)).sort((a, b) => a.network - b.network);
