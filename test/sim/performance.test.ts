@@ -30,7 +30,8 @@ describe('tracing a large cluster', () => {
         const start = performance.now();
         for (const f of model.flows) traceFlow(model, f, { choice: 1 });
         const perFlow = (performance.now() - start) / model.flows.length;
-        expect(perFlow).toBeLessThan(25);
+        // ~1 ms alone on this machine; the bound leaves room for a loaded CI runner.
+        expect(perFlow).toBeLessThan(200);
     }, 60_000);
 
     it('memoises per model, flow and choice', async () => {

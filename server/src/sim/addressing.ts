@@ -9,17 +9,16 @@ import { cniGenerator } from '../model/generate';
 import { route as makeRoute } from '../model/netns';
 import { RouteTable } from '../model/route-table';
 import type { ClusterModel, Link, Netns, Network, Node, Pod, Route } from '../model/types';
+import { IPVS_DEVICE, ipvsLocalAddresses } from './netfilter';
 
-/** The device that holds every ClusterIP in ipvs mode (a dummy, never up). */
-export const IPVS_DEVICE = 'kube-ipvs0';
 
 /** The local route for `ip`, as `ip route get` finds it in table local (local or broadcast). */
 export function localRoute(model: ClusterModel, ns: Netns, ip: Ip): Route | undefined {
     const r = ns.local.lookup(ip);
     if (r && (r.type === 'local' || r.type === 'broadcast') && (r.destination.length === 32 || r.type === 'local')) return r;
-    if (ns.kind === 'node' && model.proxy.mode === 'ipvs' && !ns.links.has(IPVS_DEVICE)) {
-        const owner = model.owners.get(ip);
-        if (owner?.kind === 'service' && owner.service.clusterIP === ip) return ipvsLocal(model, ip);
+    // kube-ipvs0 holds every ClusterIP in ipvs mode; the model's node namespace may not list it.
+    if (ns.kind === 'node' && model.proxy.mode === 'ipvs' && !ns.links.has(IPVS_DEVICE) && ipvsLocalAddresses(model).has(ip)) {
+        return ipvsLocal(model, ip);
     }
     return undefined;
 }

@@ -90,7 +90,8 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
         // so data segments are the smaller of the two ends' MTU. A SYN that does not arrive is the trace.
         const syn = walk(first, 60);
         if (syn.delivered) {
-            size = Math.min(srcMtu, Math.max(68, syn.delivered.deviceMtu));
+            // An IPv4 packet holds at most 65535 bytes, even over lo (MTU 65536).
+            size = Math.min(srcMtu, Math.max(68, syn.delivered.deviceMtu), 65535);
             info.size = size;
             const data = new Walk(model, { choice });
             startOf(model, flow, data, choice);

@@ -252,6 +252,7 @@ export class Walk {
         });
         if (found.local) {
             this.routeStep(place, r, pkt, { outDevice: 'lo' });
+            this.meetMtu(place.ns?.links.get('lo')?.mtu ?? 65536, pkt);
             const hooked = this.hook('OUTPUT', place, pkt, { outDev: 'lo' });
             if (!hooked) return undefined;
             if (hooked.pkt.inner.dst !== pkt.inner.dst) return { kind: 'route-out', place, pkt: hooked.pkt, forwarded: false, hooked: true };
