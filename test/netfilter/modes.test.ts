@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cluster, load, loadExample, readExample } from '../helpers';
-import { conntrackEntry, ipvsLocalAddresses, nodeRuleset, reverseNat } from '../../server/src/sim/netfilter';
+import { conntrackEntry, ipvsLocalAddresses, nodeRuleset, reverseNat, serviceRules } from '../../server/src/sim/netfilter';
 import { ctxFor, devAddress, hook, ip, show, tcp } from './context';
 
 const BODY = `
@@ -177,5 +177,21 @@ describe('conntrack', () => {
         expect(back.srcPort).toBe(31856);
         expect(show(back.dst)).toBe('100.100.137.50');
         expect(reverseNat(entry, { ...reply, srcPort: 81 })).toBeUndefined();
+    });
+});
+
+describe('serviceRules (hovers)', () => {
+    it('gives one service\'s chains in the proxy mode\'s own syntax', async () => {
+        for (const [proxy, expected, absent] of [
+            ['iptables', /-A KUBE-SERVICES -d 10\.96\.0\.10\/32 [^\n]*\n(?:.*\n)*-A KUBE-SEP-[A-Z2-7]{16} -p tcp [^\n]*DNAT --to-destination 10\.244\.2\.3:8080/, '10.96.0.11'],
+            ['nftables', /chain service-[^\n]*\n\tip daddr 10\.96\.0\.10 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade\n\tnumgen random mod 3 vmap/, '-A '],
+            ['ipvs', /TCP {2}10\.96\.0\.10:80 rr\n {2}-> 10\.244\.1\.2:8080/, 'KUBE-'],
+            ['userspace', /-A KUBE-PORTALS-CONTAINER -d 10\.96\.0\.10\/32 .*REDIRECT --to-ports \d+/, '10.96.0.11'],
+        ] as const) {
+            const { result: { model } } = await load(withProxy(proxy));
+            const text = serviceRules(model, model.serviceByKey.get('default/web')!, model.nodeByName.get('n1')!);
+            expect(text, proxy).toMatch(expected);
+            expect(text, proxy).not.toContain(absent);
+        }
     });
 });

@@ -11,7 +11,9 @@
  *   translated)` when a hook changed the packet, and map the reply back with
  *   `reverseNat(entry, reply)` (see conntrack.ts).
  * - `nodeRuleset(model, node, {table})`: the generated rules of one node as text, for
- *   `knet rules` and hovers (ruleset.ts).
+ *   `knet rules`; `serviceRules(model, service, node)`: one Service's rules, for hovers.
+ * - `ipvsLocalAddresses(model)`: the ClusterIPs kube-ipvs0 holds in ipvs mode (local
+ *   addresses: the route lookup delivers them to INPUT, where IPVS acts).
  *
  * Everything is generated lazily once per ClusterModel (WeakMaps) and indexed by
  * (ClusterIP, port, protocol) and (nodePort, protocol): a hook costs O(rules that match).
@@ -24,7 +26,7 @@ import type { Hook, HookContext, HookResult, PacketView } from './types';
 export type { Hook, HookContext, HookResult, PacketView, RuleHit, ConntrackEntry } from './types';
 export { conntrackEntry, reverseNat, isReply, isNatted } from './conntrack';
 export { ipvsLocalAddresses, IPVS_DEVICE } from './ipvs';
-export { nodeRuleset, type RulesetOptions, type TableName } from './ruleset';
+export { nodeRuleset, serviceRules, type RulesetOptions, type TableName } from './ruleset';
 
 export function runHook(hook: Hook, ctx: HookContext, packet: PacketView): HookResult {
     try {

@@ -294,3 +294,49 @@ export function nodeRuleset(model: ClusterModel, node: Node, options: RulesetOpt
             return `${header(model, node, 'iptables-save')}\n${t.save(options.table)}\n`;
     }
 }
+
+/**
+ * The rules one Service gets on `node` (for a hover on the service): its KUBE-SERVICES
+ * capture or REJECT, KUBE-NODEPORTS, KUBE-EXT/SVC/SVL and KUBE-SEP chains in iptables-save
+ * form — or the nft rules, or the IPVS virtual servers, as the proxy mode has them.
+ */
+export function serviceRules(model: ClusterModel, service: { readonly key: string }, node: Node): string {
+    const kp = kubeProxyChains(model);
+    const ports = servicePorts(model).ports.filter(sp => sp.service.key === service.key);
+    const lines: string[] = [];
+    const mode = model.proxy.mode;
+    if (mode === 'ipvs') {
+        for (const sp of ports) {
+            const add = (address: number, port: number, nodePort: boolean) => {
+                lines.push(virtualServerText(sp, address, port, model.proxy.scheduler));
+                for (const ep of realServers(model, sp, node, nodePort)) lines.push(`  -> ${ep.text.padEnd(26)}Masq    1      0          0`);
+            };
+            if (sp.vip !== undefined) add(sp.vip, sp.port.port, false);
+            if (sp.nodePort !== undefined) for (const a of node.addresses) add(a.address, sp.nodePort, true);
+        }
+        return lines.join('\n');
+    }
+    if (mode === 'userspace') {
+        return userspaceRules(model, node, sp => sp.service.key === service.key).map(r => r.text).join('\n');
+    }
+    const rules: Rule[] = [];
+    for (const sp of ports) {
+        if (sp.vip !== undefined) rules.push(sp.hasEndpoints ? kp.capture(sp) : kp.rejectClusterIp(sp));
+        if (sp.nodePort !== undefined && sp.hasEndpoints) rules.push(kp.nodePort(sp, node), ...kp.ext(sp, node));
+        const f = kp.externalFilter(sp, node);
+        if (f) rules.push(f);
+        if (!sp.hasEndpoints) continue;
+        rules.push(...kp.svc(sp));
+        if (sp.service.externalTrafficPolicy === 'Local' && sp.nodePort !== undefined) rules.push(...kp.svl(sp, node));
+        for (const ep of sp.endpoints()) rules.push(...kp.sep(sp, ep));
+    }
+    if (mode !== 'nftables') return rules.map(r => (r.table === 'filter' ? '# filter: ' : '') + r.text).join('\n');
+    let chain = '';
+    for (const r of rules) {
+        if (r.nft === undefined) continue;
+        if (r.nftChain !== chain) lines.push(`chain ${chain = r.nftChain}`);
+        const text = `\t${r.nft.replace(/ {2}# element .*$/, '')}`;
+        if (lines[lines.length - 1] !== text) lines.push(text);
+    }
+    return lines.join('\n');
+}

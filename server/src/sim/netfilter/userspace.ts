@@ -65,10 +65,11 @@ function baseJumps(model: ClusterModel, node: Node, hookChain: 'PREROUTING' | 'O
     ];
 }
 
-/** Every userspace nat rule of a node, for the ruleset listing. */
-export function userspaceRules(model: ClusterModel, node: Node): Rule[] {
-    const out: Rule[] = [...baseJumps(model, node, 'PREROUTING'), ...baseJumps(model, node, 'OUTPUT')];
+/** Every userspace nat rule of a node (or only the portals of the service ports `only` keeps), for listings. */
+export function userspaceRules(model: ClusterModel, node: Node, only?: (sp: ServicePortInfo) => boolean): Rule[] {
+    const out: Rule[] = only ? [] : [...baseJumps(model, node, 'PREROUTING'), ...baseJumps(model, node, 'OUTPUT')];
     for (const sp of servicePorts(model).ports) {
+        if (only && !only(sp)) continue;
         for (const side of ['CONTAINER', 'HOST'] as const) {
             if (sp.vip !== undefined) out.push(...portalRule(model, node, side, { src: 0, dst: sp.vip, dstPort: sp.port.port, protocol: sp.protocol, mark: 0 }, false));
             if (sp.nodePort !== undefined) out.push(...portalRule(model, node, side, { src: 0, dst: 0, dstPort: sp.nodePort, protocol: sp.protocol, mark: 0 }, true));
