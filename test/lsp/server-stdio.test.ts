@@ -136,6 +136,18 @@ describe('knet-language-server --stdio', () => {
         expect(validated.filter(v => v.uri === uri).map(v => v.version)).toContain(3);
     });
 
+    it('answers a hover sent right after an edit from the edited version', async () => {
+        const edited = text.replace('flow cross-node-clusterip:', 'flow renamed-flow:');
+        await connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 4 }, contentChanges: [{ text: edited }] });
+        const offset = edited.indexOf('renamed-flow') + 2;
+        const before = edited.slice(0, offset).split('\n');
+        const hover = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: before.length - 1, character: before[before.length - 1].length } }) as Hover | null;
+        const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : '';
+        expect(value).toContain('**renamed-flow** ✓ DELIVERED');
+        const trace = await connection.sendRequest(TraceRequest, { uri, flow: 'renamed-flow' }) as TraceResult;
+        expect(trace?.flow.name).toBe('renamed-flow');
+    });
+
     it('still speaks the protocol after all that (nothing else went to stdout)', async () => {
         const symbols = await connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }) as DocumentSymbol[];
         expect(symbols.map(s => s.name)).toEqual(['flannel-vxlan']);
