@@ -9,7 +9,7 @@ import { openBrowser, screenshot } from './harness/browser';
 import { startCodeServer, type CodeServer } from './harness/code-server';
 import { expectationsOf, unmetExpectations } from './harness/expectations';
 import { checkOf, flowLines, traceOf } from './harness/knet-cli';
-import { goTo, hoverAtCursor, openFile, problems, visibleLines, waitForWorkbench, webview, focusEditor } from './harness/workbench';
+import { goTo, hoverAtCursor, lastProblemRows, openFile, problems, visibleLines, waitForWorkbench, webview, focusEditor } from './harness/workbench';
 import { EXAMPLES, scratchWorkspace, tool, vsixPath } from './harness/tools';
 
 let server: CodeServer;
@@ -25,12 +25,21 @@ beforeAll(async () => {
     await waitForWorkbench(page, `${server.url}/?folder=${encodeURIComponent(workspace)}`);
 });
 
-// What the window looked like when a step failed: the first thing to look at.
+// What the window looked like when a step failed: the first thing to look at. Then close
+// whatever menu or widget the failed step left open, so the next test starts clean.
 afterEach(async ({ task }) => {
     if (task.result?.state === 'fail' && page) {
         await screenshot(page, `failed-${task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
     }
+    await page?.keyboard.press('Escape').catch(() => undefined);
+    await page?.keyboard.press('Escape').catch(() => undefined);
 });
+
+/** The panel shows `flow`: its tab names it, and the drawing states its disposition. */
+async function panelShows(panel: ReturnType<typeof webview>, flow: string, disposition: string): Promise<void> {
+    await page.locator('.tab', { hasText: `Trace: ${flow}` }).first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => panel.locator('body').innerText(), { timeout: 30_000 }).toContain(disposition);
+}
 
 afterAll(async () => {
     await context?.close();
@@ -47,7 +56,7 @@ describe('VS Code (code-server) with the knet extension', () => {
         const rows = await problems(page, relative, expectations.filter(e => !e.optional).length);
         await screenshot(page, 'problems-broken-routes');
         const seen = rows.map(r => ({ line: (r.line ?? 0) - 1, code: r.code ?? '?', severity: r.severity }));
-        expect(unmetExpectations(expectations, seen), rows.map(r => r.text).join('\n')).toEqual([]);
+        expect(unmetExpectations(expectations, seen), lastProblemRows.join('\n')).toEqual([]);
         // The TextMate grammar colours keywords, addresses and names apart.
         const tokenClasses = await page.locator('.editor-instance .view-lines span[class^="mtk"]').evaluateAll(
             spans => new Set(spans.map(s => s.className)).size);
@@ -63,11 +72,13 @@ describe('VS Code (code-server) with the knet extension', () => {
         await openFile(page, relative);
         await goTo(page, target.line, target.column);
         await page.keyboard.press('Control+.');
-        const menu = page.locator('.action-widget');
+        const menu = page.locator('.action-widget:visible').first();
         await menu.waitFor({ timeout: 20_000 });
-        const fix = menu.locator('.monaco-list-row', { hasText: /route/i }).first();
+        // The first action under "Quick Fix": the route the CNI would add.
+        const fix = menu.locator('.monaco-list-row.action').first();
         await fix.waitFor();
         const title = await fix.innerText();
+        expect(title, 'the fix names a route to add').toMatch(/\d+\.\d+\.\d+\.\d+\/\d+/);
         await screenshot(page, 'quick-fix-menu');
         await fix.click();
         await focusEditor(page);
@@ -111,22 +122,31 @@ describe('VS Code (code-server) with the knet extension', () => {
         const file = path.join(workspace, relative);
         const flows = flowLines(fs.readFileSync(file, 'utf8'));
         expect(flows.length).toBeGreaterThanOrEqual(2);
-        const [first, second] = [flows[0], flows[flows.length - 1]];
-        const [firstTrace, secondTrace] = [traceOf(file, first.name), traceOf(file, second.name)];
+        // Two flows that end differently, so a redraw cannot pass for the old drawing.
+        const traces = new Map(flows.map(f => [f.name, traceOf(file, f.name)]));
+        const first = flows[0];
+        const second = flows.find(f => traces.get(f.name)!.disposition !== traces.get(first.name)!.disposition) ?? flows[flows.length - 1];
+        const [firstTrace, secondTrace] = [traces.get(first.name)!, traces.get(second.name)!];
         await openFile(page, relative);
         await goTo(page, first.line, first.column);
-        const lens = page.locator('.codelens-decoration a', { hasText: firstTrace.disposition }).first();
-        await lens.waitFor({ timeout: 30_000 });
+        // The lenses in the order they stand in the editor, one per flow, the first flow's first.
+        await page.locator('.editor-group-container.active .codelens-decoration a').first().waitFor({ timeout: 30_000 });
+        const lenses = page.locator('.editor-group-container.active .codelens-decoration');
+        const tops = await lenses.evaluateAll(ls => ls.map(l => l.getBoundingClientRect().top));
+        const order = tops.map((top, i) => ({ top, i })).sort((a, b) => a.top - b.top).map(x => x.i);
+        expect(order.length, 'one CodeLens per flow').toBe(flows.length);
+        const lens = lenses.nth(order[0]).locator('a').first();
+        expect(await lens.innerText()).toContain(firstTrace.disposition);
         await lens.click();
         const panel = webview(page);
-        await panel.locator('body').getByText(first.name).first().waitFor({ timeout: 30_000 });
-        await panel.locator('body').getByText(firstTrace.disposition).first().waitFor({ timeout: 30_000 });
+        await panelShows(panel, first.name, firstTrace.disposition);
         await screenshot(page, 'trace-panel-first-flow');
 
         // Back in the editor, onto another flow's line: the panel follows.
+        await focusEditor(page, relative);
         await goTo(page, second.line, second.column);
-        await panel.locator('body').getByText(second.name).first().waitFor({ timeout: 30_000 });
-        await panel.locator('body').getByText(secondTrace.disposition).first().waitFor({ timeout: 30_000 });
+        await panelShows(panel, second.name, secondTrace.disposition);
+        expect(await panel.locator('body').innerText()).not.toContain(firstTrace.disposition);
         await screenshot(page, 'trace-panel-second-flow');
         expect(await visibleLines(page)).toEqual(expect.arrayContaining([expect.stringContaining(`flow ${second.name}`)]));
     });

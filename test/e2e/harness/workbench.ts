@@ -29,7 +29,6 @@ export async function openFile(page: Page, relative: string): Promise<void> {
 
 /** Ctrl+G to a 1-based line and column. */
 export async function goTo(page: Page, line: number, column = 1): Promise<void> {
-    await focusEditor(page);
     await page.keyboard.press('Control+G');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
@@ -39,8 +38,16 @@ export async function goTo(page: Page, line: number, column = 1): Promise<void> 
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
-export async function focusEditor(page: Page): Promise<void> {
-    await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+/**
+ * Focus a text editor: the one showing `file` (a base name) when given, for when a panel
+ * beside it holds the focus; else the active group's. Hidden editors of other tabs stay
+ * in the DOM, so "the first textarea" would not do.
+ */
+export async function focusEditor(page: Page, file?: string): Promise<void> {
+    const group = file
+        ? page.locator('.editor-group-container', { has: page.locator(`.tab.active[aria-label*="${file}"]`) })
+        : page.locator('.editor-group-container.active');
+    await group.locator('.monaco-editor textarea').first().focus();
 }
 
 export interface ProblemRow {
@@ -62,30 +69,46 @@ export async function problems(page: Page, file: string, atLeast: number): Promi
     const filter = page.locator('.viewpane-filter input, .markers-panel-action-filter input').first();
     if ((await filter.inputValue()) !== file) await filter.fill(file);
     const deadline = Date.now() + 30_000;
-    while ((await markerRows(page)).length < atLeast && Date.now() < deadline) await page.waitForTimeout(250);
-    return markerRows(page);
+    while ((await markerRows(page, file)).length < atLeast && Date.now() < deadline) await page.waitForTimeout(250);
+    return markerRows(page, file);
 }
 
-async function markerRows(page: Page): Promise<ProblemRow[]> {
+/** The Problems panel as last read, row by row, for failure messages. */
+export let lastProblemRows: string[] = [];
+
+/** Marker rows under the resource row of `file` (a workspace-relative path). */
+async function markerRows(page: Page, file: string): Promise<ProblemRow[]> {
     const rows = await page.locator('.markers-panel .monaco-list-row').evaluateAll(rows =>
         rows.map(r => ({
-            text: (r as HTMLElement).innerText.replace(/\s+/g, ' '),
+            text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
             icon: r.querySelector('.codicon-error') ? 'error' as const
                 : r.querySelector('.codicon-warning') ? 'warning' as const
                 : r.querySelector('.codicon-info') ? 'info' as const : undefined,
         })));
-    // Marker rows carry a severity icon; file rows and related-information rows do not.
-    return rows.flatMap(t => {
-        if (!t.icon) return [];
+    // A resource row reads "routes.knet broken 4" (name, folder, count); marker rows carry a severity icon;
+    // related-information rows ("routes.knet[Ln 15, Col 13]: …") carry neither.
+    lastProblemRows = rows.map(r => `${r.icon ?? '-'} ${r.text}`);
+    const base = file.split('/').pop()!;
+    const dir = file.split('/').slice(0, -1).pop();
+    let inFile = false;
+    const out: ProblemRow[] = [];
+    for (const t of rows) {
+        if (!t.icon && !/\[Ln \d+, Col \d+\]/.test(t.text)) {
+            // The label and its folder may run together in innerText ("routes.knetbroken 4").
+            const rest = t.text.slice(base.length).trim();
+            inFile = t.text.startsWith(base) && (dir === undefined ? /^\d*$/.test(rest) : rest.startsWith(dir));
+            continue;
+        }
+        if (!inFile || !t.icon) continue;
         const at = /\[Ln (\d+), Col \d+\]/.exec(t.text);
         const code = /knet\(?\s*([a-z]+(?:-[a-z]+)*)\)?\s*\[Ln/.exec(t.text);
-        return [{ text: t.text, line: at ? Number(at[1]) : undefined, code: code?.[1], severity: t.icon }];
-    });
+        out.push({ text: t.text, line: at ? Number(at[1]) : undefined, code: code?.[1], severity: t.icon });
+    }
+    return out;
 }
 
 /** Ctrl+K Ctrl+I: the hover at the cursor, as text, once it holds more than "Loading…". */
 export async function hoverAtCursor(page: Page): Promise<string> {
-    await focusEditor(page);
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+I');
     const hover = page.locator('.monaco-hover:visible').first();
