@@ -11,7 +11,8 @@ import {
 import { SemanticTokenTypes } from 'vscode-languageserver';
 import { createKnetLanguageServices } from '../../server/src/lsp/knet-lsp-module';
 import { formatEdits } from '../../server/src/lsp/formatter';
-import { readExample } from '../helpers';
+import * as fs from 'node:fs';
+import { EXAMPLES, SHARED_EXAMPLES, knetFiles, readExample } from '../helpers';
 import { traceFlow } from '../../server/src/sim/index';
 
 const { Knet, workspaceSymbols } = createKnetLanguageServices(EmptyFileSystem, traceFlow);
@@ -324,8 +325,10 @@ describe('formatting', () => {
     });
 
     it('is idempotent on every example', async () => {
-        for (const name of ['flannel-vxlan.knet', 'calico-ipip.knet', 'broken/routes.knet', 'broken/services.knet']) {
-            const text = readExample(name);
+        const files = [...knetFiles(EXAMPLES), ...knetFiles(SHARED_EXAMPLES)];
+        expect(files.length).toBeGreaterThan(5);
+        for (const name of files) {
+            const text = fs.readFileSync(name, 'utf8');
             const once = apply(text, formatEdits(await parseDocument(Knet, text)), await parseDocument(Knet, text));
             const doc2 = await parseDocument(Knet, once);
             expect(formatEdits(doc2), name).toEqual([]);
