@@ -61,6 +61,16 @@ describe('address-outside-range', () => {
         expect(fixed).toContain('pod api 10.244.1.3');
     });
 
+    it('reports a pod on its podCIDR\'s network or broadcast address, once', async () => {
+        for (const [ip, what] of [['10.244.1.255', 'broadcast'], ['10.244.1.0', 'network']]) {
+            const text = two(`podCIDR 10.244.1.0/24 pod web ${ip}`, 'podCIDR 10.244.2.0/24');
+            const r = await only(text, 'address-outside-range');
+            expect((await check(text)).length).toBe(1);
+            expect(r.message).toContain(`is the ${what} address of node01's podCIDR 10.244.1.0/24`);
+            await expectFixed(text, r);
+        }
+    });
+
     it('reports a node outside its network once: no duplicate or route noise elsewhere (host-gw)', async () => {
         const text = cluster(`
   node node01 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24 pod a 10.244.1.2 }

@@ -75,7 +75,18 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
         const ranges = podRanges(model, pod.node);
         if (ranges.some(r => ctx.isFaulted(r.cidr))) continue; // the node's range is the fault
         if (ranges.length > 0) {
-            if (ranges.some(r => contains(r.cidr, pod.address!))) continue;
+            const home = ranges.find(r => contains(r.cidr, pod.address!));
+            // The bridge plugin's IPAM never hands out a subnet's network or broadcast address.
+            const edge = home && model.cni.plugin !== 'calico' && home.cidr.length < 31
+                && (pod.address === home.cidr.network ? 'network' : pod.address === home.cidr.last ? 'broadcast' : undefined);
+            if (home && edge) {
+                ctx.fault(pod);
+                report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} is the ${edge} address of ${pod.node.name}'s ${home.label}, not one a pod can hold`,
+                    { span: home.span, message: `${home.label} of ${pod.node.name}` },
+                    take(pod.addressSpan, home.cidr, `${pod.node.name}'s ${home.label}`, ip => ip === home.cidr.network + 1));
+                continue;
+            }
+            if (home) continue;
             ctx.fault(pod);
             const r = ranges[0];
             const calico = model.cni.plugin === 'calico';
