@@ -206,3 +206,25 @@ describe('bad input', () => {
         }
     });
 });
+
+describe('endpoints as kube-proxy resolves them', () => {
+    it('a named targetPort takes the container port of that name; pods without it are no endpoint', async () => {
+        const { result: { model } } = await load(cluster(`
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24
+    pod web 10.244.1.7 { labels app=web containers http:8080, metrics:9090 }
+    pod other 10.244.1.8 { labels app=web containers metrics:9090 } }
+  service web { clusterIP 10.96.0.20 port 80/tcp targetPort http selector app=web }`));
+        const r = hook('PREROUTING', ctxFor(model, 'n1'), tcp('10.244.1.9', '10.96.0.20', 80));
+        expect(r.dnat).toEqual({ to: ip('10.244.1.7'), port: 8080 });
+        expect(r.alternatives).toHaveLength(1);
+    });
+
+    it('a hostNetwork endpoint is reached at its node address', async () => {
+        const { result: { model } } = await load(cluster(`
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24
+    pod agent hostNetwork labels app=agent }
+  service agent { clusterIP 10.96.0.21 port 9100/tcp selector app=agent }`));
+        const r = hook('PREROUTING', ctxFor(model, 'n1'), tcp('10.244.1.9', '10.96.0.21', 9100));
+        expect(r.dnat).toEqual({ to: ip('100.100.137.201'), port: 9100 });
+    });
+});

@@ -100,7 +100,15 @@ class Chains implements KubeProxyChains {
         this.nodePortsPosition = servicePorts(model).natServicesRules + 1;
     }
 
+    private readonly nodePortsJumps = new Map<Node, Rule>();
+
     nodePortsJump(node: Node): Rule {
+        let rule = this.nodePortsJumps.get(node);
+        if (!rule) this.nodePortsJumps.set(node, rule = this.makeNodePortsJump(node));
+        return rule;
+    }
+
+    private makeNodePortsJump(node: Node): Rule {
         const index = servicePorts(this.model).byNodePort;
         return {
             table: 'nat', chain: 'KUBE-SERVICES', position: this.nodePortsPosition, by: 'kube-proxy', span: this.span,
