@@ -61,10 +61,15 @@ describe('clean examples carry no error', () => {
     }
 
     it('calico-ipip warns that node02\'s pods (MTU 1500) exceed tunl0\'s 1480, and nothing else', async () => {
-        // Flows are the simulator's to judge (its kube-proxy DNAT is still landing); every check of the model is held here.
-        const reported = (await viaServices(path.join(EXAMPLES, 'calico-ipip.knet'))).filter(r => r.code !== 'unreachable-flow');
+        const reported = await viaServices(path.join(EXAMPLES, 'calico-ipip.knet'));
         expect(reported.map(r => `${r.line}:${r.severity}:${r.code}`)).toEqual(['25:warning:mtu-mismatch', '26:warning:mtu-mismatch']);
         for (const r of reported) expect(r.message).toMatch(/MTU 1500, above tunl0's 1480 on node02/);
+    });
+
+    it('flannel-vxlan warns only that its too-big ping does not fit busybox3\'s eth0', async () => {
+        const reported = await viaServices(path.join(EXAMPLES, 'flannel-vxlan.knet'));
+        expect(reported.map(r => `${r.line}:${r.severity}:${r.code}`)).toEqual(['52:warning:unreachable-flow']);
+        expect(reported[0].message).toMatch(/^flow too-big ends MTU_EXCEEDED at eth0 of busybox3/);
     });
 });
 
