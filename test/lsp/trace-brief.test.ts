@@ -59,4 +59,10 @@ describe('trace brief', () => {
         expect(md).not.toContain('veth42779e36 → cni0'); // crossings are not deciding steps
         expect(md).toContain('a socket listens on 10.244.2.5:80');
     });
+
+    it('says how the reply fares and which way it goes', () => {
+        const reply = trace('DELIVERED', [{ namespace: 'nginx', kind: 'pod', steps: [] }, { namespace: 'node02', kind: 'node', steps: [] }, { namespace: 'busybox3', kind: 'pod', steps: [] }]);
+        reply.flow = { ...reply.flow, sourceAddress: '10.244.2.5' };
+        expect(traceMarkdown({ ...delivered, reply })).toContain('reply ✓ DELIVERED from 10.244.2.5: nginx → node02 → busybox3');
+    });
 });

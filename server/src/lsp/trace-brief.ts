@@ -75,6 +75,11 @@ export function traceMarkdown(trace: Trace, maxHops = 16): string {
     const parts = [head, what, '```\n' + lines.join('\n') + '\n```'];
     const reason = trace.dispositionReason ? `${ok ? '' : '✗ '}${trace.dispositionReason}` : '';
     if (reason) parts.push(reason);
+    if (trace.reply) {
+        const r = trace.reply;
+        const path = r.hops.map(h => h.namespace).join(' → ');
+        parts.push(`reply ${isSuccess(r.disposition) ? '✓' : '✗'} ${r.disposition}${r.flow.sourceAddress ? ` from ${r.flow.sourceAddress}` : ''}: ${path}`);
+    }
     if (trace.alternatives && trace.alternatives.length > 1) {
         parts.push(`load-balanced: ${trace.alternatives.map(a => `${a.chosen ? '**' : ''}${a.description}${a.probability !== undefined ? ` p=${a.probability.toFixed(2)}` : ''}${a.chosen ? '**' : ''}`).join(' · ')}`);
     }
