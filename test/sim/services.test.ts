@@ -91,6 +91,20 @@ describe('kube-proxy iptables', () => {
     });
 });
 
+describe('from a node', () => {
+    it('OUTPUT DNATs the node’s own connection to a ClusterIP; the reply is un-DNATed on the way in', async () => {
+        const t = await traceIn(NODES + '\n  flow f: n2 -> web:80', 'f');
+        expect(t.disposition).toBe('DELIVERED');
+        const nat = stepsOf(t, 'nat')[0];
+        expect(nat.hop).toBe('n2');
+        expect(nat.summary).toMatch(/^OUTPUT: KUBE-SERVICES/);
+        const back = only(stepsOf(t.reply!, 'deliver'), 'deliver');
+        expect(t.reply!.disposition).toBe('DELIVERED');
+        expect(innerIp(back).src).toBe('10.96.0.80');
+        expect(deliveredAt(t.reply!)).toBe('n2');
+    });
+});
+
 describe('bridge netfilter', () => {
     it('bridge-nf-call-iptables=0: the same-node ClusterIP request is routed (TTL 63), and the bridged reply escapes conntrack', async () => {
         const body = NODES.replace('pod web-1 10.244.1.7 labels app=web', 'pod web-1 10.244.1.7 labels app=web\n    sysctl net.bridge.bridge-nf-call-iptables=0');

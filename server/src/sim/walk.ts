@@ -466,6 +466,7 @@ export class Walk {
             if (!h) return undefined;
             cur = h.pkt;
         }
+        if (this.rpFiltered(place, inDev, cur)) return undefined;
         const dst = wireDst(cur);
         const local = localRoute(this.model, ns, dst);
         if (local) {
@@ -476,7 +477,29 @@ export class Walk {
         return this.forward(place, inDev, cur);
     }
 
-    /** ip_forward: rp_filter, the main table, TTL, FORWARD, then the way out. */
+    /**
+     * Reverse-path filtering (fib_validate_source, during the input route lookup, for local
+     * and forwarded packets alike): strict wants the route back to the source to leave by
+     * the device the packet came in on, loose wants any route back.
+     */
+    private rpFiltered(place: Place, inDev: string, pkt: SimPacket): boolean {
+        const ns = place.ns!;
+        if (ns.sysctls.rpFilter === 0 || inDev === 'lo') return false;
+        const src = wireSrc(pkt);
+        if (localRoute(this.model, ns, src)) return false;
+        const back = ns.main.lookup(src);
+        const backDev = back?.dev ?? back?.nexthops?.[0]?.dev;
+        const usable = back !== undefined && back.type === 'unicast';
+        const fails = ns.sysctls.rpFilter === 1 ? !usable || backDev !== inDev : !usable;
+        if (!fails) return false;
+        const mode = ns.sysctls.rpFilter === 1 ? 'strict' : 'loose';
+        this.end(place, pkt, 'FILTERED', `${inDev} of ${place.label}`,
+            `rp_filter=${ns.sysctls.rpFilter} (${mode}) on ${place.label}: the route back to ${formatIp(src)} ${usable ? `leaves by ${backDev}, not ${inDev}` : 'does not exist'}, so the kernel drops the packet as spoofed`,
+            { inDevice: inDev, decidedBy: back ? formatRoute(back) : undefined, origin: place.node?.origin }, `rp_filter (${mode}) drops it: asymmetric path`);
+        return true;
+    }
+
+    /** ip_forward: the main table, TTL, FORWARD, then the way out. */
     private forward(place: Place, inDev: string, pkt: SimPacket): Action | undefined {
         const ns = place.ns!;
         const dst = wireDst(pkt);
@@ -486,18 +509,6 @@ export class Walk {
                 node ? `${node.name} has net.ipv4.ip_forward=0: it does not route ${formatIp(dst)}, which is not its own address`
                     : `${place.label} does not forward: ${formatIp(dst)} is not one of its addresses`,
                 { inDevice: inDev, origin: node?.origin }, node ? `ip_forward=0 on ${node.name}: not forwarded` : `not for ${place.label}: dropped`);
-        }
-        if (ns.sysctls.rpFilter !== 0) {
-            const src = wireSrc(pkt);
-            const back = localRoute(this.model, ns, src) ? undefined : ns.main.lookup(src);
-            const backDev = back?.dev ?? back?.nexthops?.[0]?.dev;
-            const fails = ns.sysctls.rpFilter === 1 ? backDev !== inDev : back === undefined;
-            if (fails) {
-                const mode = ns.sysctls.rpFilter === 1 ? 'strict' : 'loose';
-                return this.end(place, pkt, 'FILTERED', `${inDev} of ${place.label}`,
-                    `rp_filter=${ns.sysctls.rpFilter} (${mode}) on ${place.label}: the route back to ${formatIp(src)} ${back ? `leaves by ${backDev}, not ${inDev}` : 'does not exist'}, so the kernel drops the packet as spoofed`,
-                    { inDevice: inDev, decidedBy: back ? formatRoute(back) : undefined, origin: place.node?.origin }, `rp_filter (${mode}) drops it: asymmetric path`);
-            }
         }
         const r = ns.main.lookup(dst);
         if (!r) {
