@@ -142,11 +142,11 @@ describe('NAT changes', () => {
     it('reads the seed flow\'s DNAT as one change with its port, as --to-destination prints it', async () => {
         const trace = await crossNodeClusterIpTrace();
         const nat = trace.hops.find(h => h.namespace === 'node01')!.steps.find(s => s.kind === 'nat')!;
-        expect(describeChanges(nat.changes, nat)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true }]);
+        expect(describeChanges(nat.changes, nat)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true, short: 'DNAT dst → 10.244.2.5:80' }]);
         expect([...diffPackets(nat.before!, nat.packet).changedAfter]).toEqual(['0:dst']);
         // The same change on the hand-written seed, where port 80 → 80 is listed too.
         const hand = crossNodeClusterIp().hops[1].steps.find(s => s.kind === 'nat')!;
-        expect(describeChanges(hand.changes, hand)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true }]);
+        expect(describeChanges(hand.changes, hand)).toEqual([{ text: 'DNAT dst 10.107.254.44:80 → 10.244.2.5:80', nat: true, short: 'DNAT dst → 10.244.2.5:80' }]);
     });
 
     it('names an encapsulation change by what was pushed or popped', () => {
@@ -159,7 +159,7 @@ describe('NAT changes', () => {
         const step = crossNodeClusterIp().hops[1].steps[0];
         expect(describeChanges([{ field: 'ipv4.ttl', from: '64', to: '63' }])).toEqual([{ text: 'ttl 64 → 63', nat: false }]);
         expect(describeChanges([{ field: 'ipv4.src', from: '100.100.137.50', to: '10.244.1.0' }], { ...step, kind: 'nat' }))
-            .toEqual([{ text: 'SNAT src 100.100.137.50:43512 → 10.244.1.0:43512', nat: true }]);
+            .toEqual([{ text: 'SNAT src 100.100.137.50:43512 → 10.244.1.0:43512', nat: true, short: 'SNAT src → 10.244.1.0:43512' }]);
         expect(describeChanges(undefined)).toEqual([]);
     });
 });

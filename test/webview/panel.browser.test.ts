@@ -278,6 +278,16 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await page.setViewportSize({ width: 600, height: 700 });
         await expect.poll(() => page.locator('svg.body').getAttribute('width').then(Number)).toBeLessThan(620);
         expect(await page.locator('#diagram').evaluate(el => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        // A panel beside the editor (about a third of 1280): lane names turn on end, the text keeps its room.
+        await page.setViewportSize({ width: 460, height: 800 });
+        await expect.poll(() => page.locator('svg.body').getAttribute('width').then(Number)).toBeLessThan(470);
+        expect(await page.locator('#diagram').evaluate(el => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        expect(await page.locator('#head').evaluate(el => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        expect(await page.locator('svg.head g.lane-head g[transform*="rotate(-90)"]').count()).toBe(5);
+        const textX = await page.locator('svg.body g.step[data-index="0"] .kind-tag rect').getAttribute('x');
+        expect(Number(textX)).toBeLessThan(460 / 2);
+        expect(await page.locator('svg.body g.step[data-kind="nat"] g.change.nat text').textContent()).toBe('DNAT dst → 10.244.2.5:80');
+        await page.screenshot({ path: path.join(OUT, 'light-beside-editor.png') });
         expect(pageErrors(page)).toEqual([]);
         await page.context().close();
     });

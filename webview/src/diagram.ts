@@ -22,7 +22,6 @@ export function formatProbability(p: number): string {
 type G = Selection<SVGGElement, unknown, null, undefined>;
 
 const PAD = 12;
-const HEAD_HEIGHT = 112;
 const ROW_BASE = 42;
 const STRIP = 24;
 const ENDING_HEIGHT = 48;
@@ -51,14 +50,20 @@ export interface Geometry {
 }
 
 export function geometry(width: number, lanes: number): Geometry {
-    const w = Math.max(480, width);
-    // Narrow panels give the lanes a larger share, so that node names stay legible.
-    const share = w < 1000 ? 0.44 : 0.34;
-    let laneWidth = Math.max(60, Math.min(120, (w * share) / Math.max(1, lanes)));
+    const w = Math.max(300, width);
+    const n = Math.max(1, lanes);
+    let laneWidth: number;
+    if (w >= 760) {
+        // Narrower panels give the lanes a larger share, so that node names stay legible.
+        laneWidth = Math.max(60, Math.min(120, (w * (w < 1000 ? 0.44 : 0.34)) / n));
+    } else {
+        // A panel beside the editor: thin lanes with their names turned on end, room for the text.
+        laneWidth = Math.max(22, Math.min(60, (w * 0.32) / n));
+    }
     // Many namespaces (a packet wandering through routed networks): thinner lanes, never a wider page.
-    if (laneWidth * lanes > w * 0.6) laneWidth = Math.max(14, (w * 0.6) / lanes);
-    const textX = PAD + laneWidth * Math.max(1, lanes) + 14;
-    return { width: w, laneWidth, textX, textWidth: Math.max(160, w - textX - PAD), laneX: i => PAD + laneWidth * (i + 0.5) };
+    if (laneWidth * n > w * 0.6) laneWidth = Math.max(14, (w * 0.6) / n);
+    const textX = PAD + laneWidth * n + 14;
+    return { width: w, laneWidth, textX, textWidth: Math.max(120, w - textX - PAD), laneX: i => PAD + laneWidth * (i + 0.5) };
 }
 
 /** Where each row and ending sits vertically in the body. */
@@ -111,38 +116,50 @@ export interface Drawn {
     rowBottom: number[];
 }
 
-/** The fixed part above the scrolling rows: title, disposition, legend, lane headings. */
-export function drawHead(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout, g: Geometry, m: TextMeasure): void {
+/** The fixed part above the scrolling rows: title, disposition, legend, lane headings. Returns its height. */
+export function drawHead(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout, g: Geometry, m: TextMeasure): number {
     const svg = select(svgEl);
     svg.selectAll('*').remove();
-    svg.attr('class', 'knet-diagram head').attr('width', g.width).attr('height', HEAD_HEIGHT)
-        .attr('viewBox', `0 0 ${g.width} ${HEAD_HEIGHT}`);
+    svg.attr('class', 'knet-diagram head');
+    const avail = g.width - 2 * PAD;
 
+    // Title and disposition on one line, or the disposition below when the panel is narrow.
     const success = layout.endings[0]?.success ?? false;
     const disp = `${trace.disposition}`;
     const tail = ` · ${dispositionWords(trace.disposition)} · path MTU ${trace.pathMtu}`;
-    const dispW = m.width(disp, S.badge) + m.width(tail, S.meta) + 12;
-    const title = m.fit(flowTitle(trace), g.width - 2 * PAD - dispW - 16, S.title);
+    const dispW = m.width(disp, S.badge) + m.width(tail, S.meta);
+    const full = flowTitle(trace);
+    const oneLine = m.width(full, S.title) + 16 + dispW <= avail;
+    const title = m.fit(full, oneLine ? avail : avail, S.title);
     const t = svg.append('text').attr('class', 'title').attr('x', PAD).attr('y', 22).text(title);
-    t.append('title').text(flowTitle(trace));
-    const dx = PAD + m.width(title, S.title) + 16;
-    const dt = svg.append('text').attr('x', dx).attr('y', 22).attr('class', 'flow-disposition');
+    t.append('title').text(full);
+    let y = 22;
+    const dx = oneLine ? PAD + m.width(title, S.title) + 16 : PAD;
+    if (!oneLine) y += 20;
+    const dt = svg.append('text').attr('x', dx).attr('y', y).attr('class', 'flow-disposition');
     dt.append('tspan').attr('class', `disp badge ${success ? 'success' : 'failure'}`).attr('font-weight', 700).text(disp);
-    dt.append('tspan').attr('class', 'muted').text(tail);
+    dt.append('tspan').attr('class', 'muted').text(m.fit(tail, avail - (dx - PAD) - m.width(disp, S.badge), S.meta));
 
-    // Legend: what dashed, orange and thick purple mean.
-    const legend = svg.append('g').attr('class', 'legend').attr('transform', `translate(${PAD},38)`);
-    let lx = 0;
-    const item = (draw: (x: number) => void, label: string) => {
-        draw(lx);
-        legend.append('text').attr('x', lx + 18).attr('y', 10).text(label);
-        lx += 18 + m.width(label, S.legend) + 18;
+    // Legend: what dashed, orange and thick purple mean; wraps on a narrow panel.
+    const legendTop = y + 16;
+    const legend = svg.append('g').attr('class', 'legend').attr('transform', `translate(${PAD},${legendTop})`);
+    let lx = 0, ly = 0;
+    const item = (draw: (x: number, y: number) => void, label: string) => {
+        const w = 18 + m.width(label, S.legend);
+        if (lx > 0 && lx + w > avail) { lx = 0; ly += 18; }
+        draw(lx, ly);
+        legend.append('text').attr('x', lx + 18).attr('y', ly + 10).text(label);
+        lx += w + 18;
     };
-    item(x => legend.append('rect').attr('class', 'declared').attr('x', x).attr('y', 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'declared in the file');
-    item(x => legend.append('rect').attr('class', 'generated').attr('x', x).attr('y', 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'generated (CNI / kube-proxy defaults), in italics');
-    item(x => legend.append('rect').attr('class', 'nat').attr('x', x).attr('y', 0).attr('width', 13).attr('height', 13).attr('rx', 2), 'NAT change');
-    item(x => legend.append('line').attr('class', 'tunnel').attr('x1', x).attr('x2', x + 13).attr('y1', 6).attr('y2', 6), 'overlay tunnel');
+    item((x, y) => legend.append('rect').attr('class', 'declared').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'declared in the file');
+    item((x, y) => legend.append('rect').attr('class', 'generated').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'generated (CNI / kube-proxy defaults), in italics');
+    item((x, y) => legend.append('rect').attr('class', 'nat').attr('x', x).attr('y', y).attr('width', 13).attr('height', 13).attr('rx', 2), 'NAT change');
+    item((x, y) => legend.append('line').attr('class', 'tunnel').attr('x1', x).attr('x2', x + 13).attr('y1', y + 6).attr('y2', y + 6), 'overlay tunnel');
 
+    // Lane headings: upright while a name fits across its lane, turned on end when lanes are thin.
+    const top = legendTop + ly + 24;
+    const upright = g.laneWidth >= 56;
+    const headH = upright ? 42 : 82;
     const heads = svg.append('g').attr('class', 'lanes');
     for (const lane of layout.lanes) {
         const x = g.laneX(lane.index) - g.laneWidth / 2 + 1.5;
@@ -150,13 +167,25 @@ export function drawHead(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
         const h = heads.append('g').attr('class', `lane-head lane-${lane.kind}`)
             .attr('data-namespace', lane.namespace).attr('data-kind', lane.kind);
         h.append('title').text(`${lane.namespace} (${lane.kind}${lane.node ? ` on ${lane.node}` : ''})`);
-        h.append('rect').attr('x', x).attr('y', 62).attr('width', w).attr('height', 42).attr('rx', 4);
-        h.append('text').attr('class', 'lane-name').attr('x', x + w / 2).attr('y', 80).attr('text-anchor', 'middle')
-            .text(m.fit(m.width(lane.namespace, S.laneName) <= w - 6 ? lane.namespace : laneLabel(lane.namespace, lane.kind), w - 6, S.laneName));
-        const kind = lane.kind === 'pod' && lane.node ? `pod on ${lane.node}` : lane.kind;
-        h.append('text').attr('class', 'lane-kind').attr('x', x + w / 2).attr('y', 96).attr('text-anchor', 'middle')
-            .text([kind, lane.node ? `on ${lane.node}` : lane.kind, lane.kind].find(k => m.width(k, S.laneKind) <= w - 6) ?? m.fit(lane.kind, w - 6, S.laneKind));
+        h.append('rect').attr('x', x).attr('y', top).attr('width', w).attr('height', headH).attr('rx', 4);
+        const room = (upright ? w : headH) - 6;
+        const name = m.fit(m.width(lane.namespace, S.laneName) <= room ? lane.namespace : laneLabel(lane.namespace, lane.kind), room, S.laneName);
+        const kindFull = lane.kind === 'pod' && lane.node ? `pod on ${lane.node}` : lane.kind;
+        const kind = [kindFull, lane.node ? `on ${lane.node}` : lane.kind, lane.kind].find(k => m.width(k, S.laneKind) <= room)
+            ?? m.fit(lane.kind, room, S.laneKind);
+        if (upright) {
+            h.append('text').attr('class', 'lane-name').attr('x', x + w / 2).attr('y', top + 18).attr('text-anchor', 'middle').text(name);
+            h.append('text').attr('class', 'lane-kind').attr('x', x + w / 2).attr('y', top + 34).attr('text-anchor', 'middle').text(kind);
+        } else {
+            const turned = h.append('g').attr('transform', `translate(${x + w / 2},${top + headH - 5}) rotate(-90)`);
+            const twoLines = w >= 24;
+            turned.append('text').attr('class', 'lane-name').attr('x', 0).attr('y', twoLines ? 0 : 4).text(name);
+            if (twoLines) turned.append('text').attr('class', 'lane-kind').attr('x', 0).attr('y', 11).text(kind);
+        }
     }
+    const height = top + headH + 6;
+    svg.attr('width', g.width).attr('height', height).attr('viewBox', `0 0 ${g.width} ${height}`);
+    return height;
 }
 
 /** The scrolling part: lanes, a row per step, connectors, endings. */
@@ -266,11 +295,14 @@ function drawRow(parent: G, row: StepRow, y: number, h: number, layout: TraceLay
     let x = g.textX;
     const right = g.width - PAD;
     for (const chip of describeChanges(step.changes, step)) {
-        const w = m.width(chip.text, chip.nat ? S.chip : S.meta) + 10;
-        if (x + w > right) break;
+        const style = chip.nat ? S.chip : S.meta;
+        const text = [chip.text, chip.short].find(t => t !== undefined && x + m.width(t, style) + 10 <= right);
+        if (!text) break;
+        const w = m.width(text, style) + 10;
         const c = r.append('g').attr('class', `change${chip.nat ? ' nat' : ' minor'}`);
         c.append('rect').attr('x', x).attr('y', y + 26).attr('width', w).attr('height', 15).attr('rx', 3);
-        c.append('text').attr('x', x + 5).attr('y', y + 37).text(chip.text);
+        c.append('text').attr('x', x + 5).attr('y', y + 37).text(text);
+        if (text !== chip.text) c.append('title').text(chip.text);
         x += w + 6;
     }
     const meta = [
@@ -359,4 +391,3 @@ function drawEnding(g: G, e: Ending, y: number, geo: Geometry, m: TextMeasure): 
     g.append('text').attr('class', 'reason').attr('x', geo.textX).attr('y', y + 37).text(m.fit(e.reason, geo.width - PAD - geo.textX, S.meta));
 }
 
-export const HEAD_SIZE = HEAD_HEIGHT;

@@ -286,6 +286,8 @@ export function diffPackets(before: Packet, after: Packet): PacketDiff {
 export interface ChangeChip {
     text: string;
     nat: boolean;
+    /** For a narrow panel: only where it goes ("DNAT dst → 10.244.2.5:80"). */
+    short?: string;
 }
 
 const PORT_FIELDS = /^(tcp|udp|sctp)\.(src|dst)Port$/;
@@ -308,7 +310,7 @@ export function describeChanges(changes: readonly FieldChange[] | undefined, ste
         const from = (ip >= 0 ? changes[ip].from : '') + (fromPort !== undefined ? `:${fromPort}` : '');
         const to = (ip >= 0 ? changes[ip].to : '') + (toPort !== undefined ? `:${toPort}` : '');
         const verb = step?.kind === 'nat' ? (side === 'dst' ? 'DNAT ' : 'SNAT ') : '';
-        chips.push({ text: `${verb}${side} ${from} → ${to}`, nat: true });
+        chips.push({ text: `${verb}${side} ${from} → ${to}`, nat: true, short: `${verb}${side} → ${to}` });
         if (ip >= 0) used.add(ip);
         if (port >= 0) used.add(port);
     }
