@@ -82,6 +82,8 @@ describe.skipIf(!!reason)('knet lab: the kernel agrees with the simulator', () =
             src: '100.100.137.201', dst: '100.100.137.202', kind: 'vxlan', udpDstPort: 8472, vni: 1, ttl: 64, df: false, innerTtl: 63,
         });
         expect(o.get('ping-clusterip')!.kernel!.delivered).toBe(false);
+        // conntrack un-DNATs the answer: the client hears the ClusterIP, not the pod.
+        expect(o.get('cross-node-clusterip')!.kernel).toMatchObject({ replied: true, replySource: '10.107.254.44' });
     }, 180_000);
 
     it('flannel host-gw: every flow agrees; 1500 bytes pass, 1501 fail locally; NodePort masquerades to node01\'s address; no tunnel', async () => {

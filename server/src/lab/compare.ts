@@ -11,13 +11,19 @@ type Ipv4 = Extract<Header, { kind: 'ipv4' }>;
 
 export interface SimulatorView {
     readonly delivered: boolean;
+    /** The reply trace ends DELIVERED back at the source. */
+    readonly replied: boolean;
+    /** The reply's source address as it reaches the sender. */
+    readonly replySource?: string;
+    readonly replyDisposition?: string;
     readonly disposition: string;
     readonly deliveredTo?: string;
     readonly arrivedAt?: string;
     readonly sourceSeen?: string;
     readonly ttlOnArrival?: number;
     readonly outer?: { readonly src: string; readonly dst: string; readonly kind: 'vxlan' | 'ipip'; readonly udpDstPort?: number; readonly vni?: number; readonly ttl: number; readonly df: boolean; readonly innerTtl?: number };
-    readonly mtuRefused?: { readonly where: 'local' | 'icmp'; readonly mtu: number; readonly from?: string };
+    /** Refused for its size: at the sender, by a hop's frag-needed, or dropped without a word (a veth's receive check). */
+    readonly mtuRefused?: { readonly where: 'local' | 'icmp' | 'silent'; readonly mtu: number; readonly from?: string };
     /** Namespaces the trace's packet visits (pods, nodes, hosts, networks), sorted. */
     readonly reached: readonly string[];
     /** Endpoints kube-proxy could have chosen (model namespace ids), when it balanced. */
@@ -59,18 +65,29 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
         const icmp = drop?.step.packet.headers.find(h => h.kind === 'icmp') as Extract<Header, { kind: 'icmp' }> | undefined;
         const local = !!drop && drop.hop === trace.hops[0];
         const mtu = icmp?.mtu ?? drop?.step.mtu ?? trace.pathMtu;
-        const from = local ? undefined : icmpSource(drop?.step);
-        mtuRefused = { where: local ? 'local' : 'icmp', mtu, from };
+        const silent = !local && /no ICMP|silently/i.test([drop?.step.summary, trace.dispositionReason].join(' '));
+        const from = local || silent ? undefined : icmpSource(drop?.step);
+        mtuRefused = { where: local ? 'local' : silent ? 'silent' : 'icmp', mtu, from };
     }
+    const reply = trace.reply;
+    const replyDeliver = reply ? [...reply.hops.flatMap(h => h.steps)].reverse().find(st => st.kind === 'deliver') : undefined;
+    // A packet refused for its size on entry (a veth's receive check) never enters that namespace.
+    const last = trace.hops[trace.hops.length - 1];
+    const refusedOnEntry = trace.disposition === 'MTU_EXCEEDED' && last && last !== trace.hops[0]
+        && last.steps.every(st => st.kind === 'drop' && !st.outDevice);
+    const visited = refusedOnEntry ? trace.hops.slice(0, -1) : trace.hops;
     const alternatives = (trace.alternatives ?? []).map(a => endpointId(model, a.description)).filter((x): x is string => !!x);
     return {
         delivered, disposition: trace.disposition,
+        replied: !!reply && reply.disposition === 'DELIVERED',
+        replyDisposition: reply?.disposition,
+        replySource: replyDeliver ? innermost(replyDeliver)?.src : undefined,
         deliveredTo: delivered && deliver ? hopId(model, deliver.hop) : undefined,
         arrivedAt: delivered && inner ? `${inner.dst}${l4 ? ':' + l4.dstPort : ''}` : undefined,
         sourceSeen: delivered ? inner?.src : undefined,
         ttlOnArrival: delivered ? inner?.ttl : undefined,
         outer, mtuRefused, alternatives,
-        reached: [...new Set(trace.hops.map(h => hopId(model, h)).filter((x): x is string => !!x))].sort(),
+        reached: [...new Set(visited.map(h => hopId(model, h)).filter((x): x is string => !!x))].sort(),
     };
 }
 
@@ -118,7 +135,7 @@ export function compare(flow: string, kernel: KernelObservation, sim: SimulatorV
     if (kernel.delivered !== sim.delivered) {
         out.push({ flow, field: 'delivered', kernel: kernel.delivered ? 'delivered' : `not delivered (${kernel.senderSaw})`, simulator: sim.delivered ? 'delivered' : `not delivered (${sim.disposition})` });
         // The rest would only repeat this, except the MTU, which says why.
-        diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused));
+        diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused?.where === 'silent' ? undefined : sim.mtuRefused));
         return out.filter((d, i) => i === 0 || d.field === 'mtu refused');
     }
     if (kernel.delivered && sim.delivered) {
@@ -129,12 +146,19 @@ export function compare(flow: string, kernel: KernelObservation, sim: SimulatorV
             diff('arrived at (after DNAT)', kernel.arrivedAt, sim.arrivedAt);
             diff('source seen (after SNAT)', kernel.sourceSeen, sim.sourceSeen);
             diff('TTL on arrival', kernel.ttlOnArrival, sim.ttlOnArrival);
+            if (kernel.replied !== undefined) {
+                if (kernel.replied !== sim.replied) {
+                    out.push({ flow, field: 'reply reaches the sender', kernel: kernel.replied ? `yes (${kernel.senderSaw})` : `no (${kernel.senderSaw})`, simulator: sim.replied ? 'yes (reply trace DELIVERED)' : `no (reply trace ${sim.replyDisposition ?? 'absent'})` });
+                }
+                diff('reply comes from', kernel.replySource, sim.replySource);
+            }
         }
     }
     diff('outer headers on the underlay', fmtOuter(kernel.outer), fmtOuter(sim.outer));
     // Where the packet went: only comparable when the kernel took the path the trace follows.
     if (!kernel.delivered || kernel.deliveredTo === sim.deliveredTo) diff('namespaces reached', kernel.reached.join(', '), sim.reached.join(', '));
-    diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused));
+    // The sender hears nothing of a silent drop; where it happened is in 'namespaces reached'.
+    diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused?.where === 'silent' ? undefined : sim.mtuRefused));
     return out;
 }
 
@@ -145,8 +169,9 @@ export function fmtOuter(o: KernelObservation['outer'] | SimulatorView['outer'])
     return `${o.src} → ${o.dst} TTL ${o.ttl}${o.df ? ' DF' : ''} / ${tunnel}${inner}`;
 }
 
-export function fmtMtu(m: KernelObservation['mtuRefused'] | undefined): string {
+export function fmtMtu(m: SimulatorView['mtuRefused'] | undefined): string {
     if (!m) return 'no';
+    if (m.where === 'silent') return `dropped silently (mtu ${m.mtu})`;
     return m.where === 'local' ? `locally, mtu=${m.mtu}` : `frag needed (mtu = ${m.mtu})${m.from ? ` from ${m.from}` : ''}`;
 }
 

@@ -27,8 +27,10 @@ export interface CaptureSpot {
     readonly id: string;
     readonly ns: string;
     readonly device: string;
-    /** What the capture is for. */
-    readonly role: 'arrival' | 'underlay' | 'path';
+    /** What the capture is for: where the flow may land, the underlay, the trace's path, or the source (for the reply). */
+    readonly role: 'arrival' | 'underlay' | 'path' | 'source';
+    /** arrival: the namespace's own addresses (a packet counts as arrived only when addressed to one). */
+    readonly addresses?: ReadonlySet<string>;
 }
 
 export interface ProbeSetup {
@@ -50,7 +52,12 @@ export interface ProbeSetup {
 
 /** What the kernel did with the flow. */
 export interface KernelObservation {
+    /** The flow's first packet reached its destination (a listener took it, or it arrived addressed to the namespace). */
     readonly delivered: boolean;
+    /** The answer made it back to the sender: TCP connected, ping got its echo reply (undefined for UDP). */
+    readonly replied?: boolean;
+    /** Where the answer came from, as the sender's namespace saw it (SYN-ACK or echo reply source). */
+    readonly replySource?: string;
     /** The model namespace whose socket (or, for ICMP, whose kernel) got it. */
     readonly deliveredTo?: string;
     /** Address and port the packet arrived at (after any DNAT). */
@@ -192,19 +199,19 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
         ]);
 
         let senderSaw: string;
-        let delivered = false;
+        let replied: boolean | undefined;
         let mtuRefused: KernelObservation['mtuRefused'];
         if (setup.protocol === 'icmp') {
             const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, 'ping', '-n', '-M', setup.df ? 'do' : 'dont', '-s', String(Math.max(0, setup.size - 28)), '-c', '1', '-W', '1', setup.destination], timeoutMs + 2000);
             const ping = readPing(r);
             senderSaw = ping.summary;
-            delivered = ping.replied;
+            replied = ping.replied;
             mtuRefused = ping.mtuRefused;
         } else {
             const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, process.execPath, '-e', CONNECTOR, setup.protocol, setup.destination, String(setup.port ?? 0), String(setup.size), String(timeoutMs)], timeoutMs + 2000);
             const line = lastJson(r.stdout) as { ok?: boolean; error?: string } | undefined;
             senderSaw = line ? (line.ok ? (setup.protocol === 'tcp' ? 'connected' : 'sent') : `error ${line.error}`) : `no answer from the sender (${r.stderr.trim().split('\n')[0] || `exit ${r.code}`})`;
-            if (setup.protocol === 'tcp') delivered = !!line?.ok;
+            if (setup.protocol === 'tcp') replied = !!line?.ok;
         }
         // Let the last frames reach the captures and listeners.
         await sleep(setup.protocol === 'udp' ? 500 : 250);
@@ -215,17 +222,23 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
 
         const got = heard.find(h => h.lines.some(x => x.remote !== undefined));
         const conn = got?.lines.find(x => x.remote !== undefined);
-        if (setup.protocol === 'udp') delivered = !!got;
-        const packets = captures.map(c => ({ spot: c.spot, packets: readCapture(c.file, setup.vxlanPorts).filter(p => isFlowPacket(p, setup)) }));
-        const arrivals = packets.filter(p => p.spot.role === 'arrival' && p.packets.length > 0);
-        // ICMP: the namespace whose capture saw the request arrive unencapsulated.
-        let deliveredTo = got?.spot.id;
-        let arrival = arrivals.find(a => a.spot.id === deliveredTo) ?? (setup.protocol === 'icmp' && delivered ? arrivals[0] : undefined);
-        if (!deliveredTo && arrival) deliveredTo = arrival.spot.id;
-        const first = arrival?.packets.find(p => !p.outer);
+        const decoded = captures.map(c => ({ spot: c.spot, all: readCapture(c.file, setup.vxlanPorts) }));
+        const packets = decoded.filter(d => d.spot.role !== 'source').map(d => ({ spot: d.spot, packets: d.all.filter(p => isFlowPacket(p, setup)) }));
+        // Arrived: unencapsulated and addressed to the namespace itself (not merely passing through it).
+        const landed = packets
+            .filter(p => p.spot.role === 'arrival')
+            .map(p => ({ spot: p.spot, first: p.packets.find(x => !x.outer && (p.spot.addresses?.has(x.ip.dst) ?? true)) }))
+            .filter(x => x.first);
+        const arrival = landed.find(a => a.spot.id === got?.spot.id) ?? landed[0];
+        const delivered = !!got || !!arrival;
+        const deliveredTo = got?.spot.id ?? arrival?.spot.id;
+        const first = arrival?.first;
+        const replyPacket = decoded.filter(d => d.spot.role === 'source').flatMap(d => d.all).find(p => !p.outer && isReplyPacket(p, setup));
         const outerPacket = packets.filter(p => p.spot.role === 'underlay').flatMap(p => p.packets).find(p => p.outer);
         return {
             delivered,
+            replied,
+            replySource: replyPacket?.ip.src,
             deliveredTo: delivered ? deliveredTo : undefined,
             arrivedAt: delivered
                 ? (conn?.local ? `${stripV6(conn.local)}:${conn.localPort}` : first ? `${first.ip.dst}${first.l4.dstPort !== undefined ? ':' + first.l4.dstPort : ''}` : undefined)
@@ -238,7 +251,7 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
             } : undefined,
             mtuRefused,
             senderSaw,
-            reached: [...new Set([setup.sourceId, ...packets.filter(p => p.packets.length > 0).map(p => p.spot.id)])].sort(),
+            reached: [...new Set([setup.sourceId, ...packets.filter(p => p.packets.length > 0 && p.spot.role !== 'arrival').map(p => p.spot.id), ...landed.map(l => l.spot.id)])].sort(),
             seen: packets.map(p => ({ spot: p.spot, packets: p.packets.length })),
         };
     } finally {
@@ -254,6 +267,13 @@ function isFlowPacket(p: DecodedPacket, setup: ProbeSetup): boolean {
     if (p.l4.kind !== 'udp') return false;
     const ports = new Set([setup.port, ...setup.listeners.map(l => l.port)]);
     return p.l4.dstPort !== undefined && ports.has(p.l4.dstPort);
+}
+
+/** The answer to the flow's first packet, as it reaches the sender: SYN-ACK or echo reply. */
+function isReplyPacket(p: DecodedPacket, setup: ProbeSetup): boolean {
+    if (setup.protocol === 'tcp') return p.l4.kind === 'tcp' && p.l4.flags === 'SA';
+    if (setup.protocol === 'icmp') return p.l4.kind === 'icmp' && p.l4.icmpType === 0;
+    return false;
 }
 
 function readCapture(file: string, vxlanPorts: ReadonlySet<number>): DecodedPacket[] {

@@ -29,6 +29,8 @@ export function formatOutcome(o: FlowOutcome): string {
     const rows: [string, string, string][] = [
         ['delivered', k.delivered ? 'yes' : `no (${k.senderSaw})`, s.delivered ? 'yes' : `no (${s.disposition})`],
         ['delivered to', k.deliveredTo ?? '—', s.deliveredTo ?? '—'],
+        ['reply reaches sender', k.replied === undefined ? '—' : k.replied ? 'yes' : 'no', s.replied ? 'yes' : 'no'],
+        ['reply comes from', k.replySource ?? '—', s.replySource ?? '—'],
         ['arrived at (DNAT)', k.arrivedAt ?? '—', s.arrivedAt ?? '—'],
         ['source seen (SNAT)', k.sourceSeen ?? '—', s.sourceSeen ?? '—'],
         ['TTL on arrival', k.ttlOnArrival?.toString() ?? '—', s.ttlOnArrival?.toString() ?? '—'],

@@ -4,6 +4,7 @@
  * this kernel cannot make, a proxy mode it lacks, an address outside the model) are
  * reported as skipped with the reason.
  */
+import { formatIp } from '../model/address';
 import type { ClusterModel, Flow } from '../model/types';
 import type { Trace } from '../protocol/trace';
 import { traceFlow } from '../sim/index';
@@ -90,10 +91,13 @@ function prepare(model: ClusterModel, state: LabState, flow: Flow, trace: Trace)
     }
     for (const id of arrivalIds) {
         const ns = plan.nsById.get(id);
-        if (ns) arrival.push({ id, ns, device: id.startsWith('pod:') ? 'eth0' : 'any', role: 'arrival' });
+        const netns = model.netns(id);
+        const addresses = new Set((netns?.local.routes ?? []).filter(r => r.type === 'local').map(r => formatIp(r.destination.network)));
+        if (ns) arrival.push({ id, ns, device: id.startsWith('pod:') ? 'eth0' : 'any', role: 'arrival', addresses });
     }
+    arrival.push({ id: sourceId, ns: sourceNs, device: sourceId.startsWith('pod:') ? 'eth0' : 'any', role: 'source' });
     const underlay: CaptureSpot[] = plan.segments.map(s => ({ id: `network:${s.network}`, ns: s.ns, device: s.device, role: 'underlay' }));
-    const arrivalKeys = new Set(arrival.map(a => `${a.id}/${a.device}`));
+    const arrivalKeys = new Set(arrival.filter(a => a.role === 'arrival').map(a => `${a.id}/${a.device}`));
     const captures = [...arrival, ...underlay, ...path.filter(p => !arrivalKeys.has(`${p.id}/${p.device}`))];
     const vxlanPorts = new Set<number>([4789, 8472]);
     if (model.cni.port) vxlanPorts.add(model.cni.port);
