@@ -138,6 +138,20 @@ describe('unknown-device', () => {
         expect(r.message).toContain('ens192, flannel.1, cni0 and 1 pod veth');
     });
 
+    it('offers the one device name a typo is close to', async () => {
+        const text = nodes(`routes {
+      default via 100.100.137.1 dev ens192
+      100.100.137.0/24 dev ens192 scope link
+      10.244.3.0/24 dev cni0 scope link src 10.244.3.1
+      10.244.0.0/16 dev flanel.1 onlink
+    }`);
+        const r = await only(text, 'unknown-device');
+        expect(r.text).toBe('flanel.1');
+        expect(await expectFixed(text, r)).toContain('10.244.0.0/16 dev flannel.1 onlink');
+        const far = await only(text.replace('flanel.1', 'wg0'), 'unknown-device');
+        expect(far.diagnostic.data).toMatchObject({ fixes: undefined });
+    });
+
     it('reports a master or parent naming no device, and a pod route off eth0', async () => {
         const all = await check(nodes(`link vx0 vxlan vni 9 dev eth9 mtu 1400
     link veth0 veth master br9`).replace('pod db 10.244.3.5', 'pod db 10.244.3.5 { routes { default via 10.244.3.1 dev eth1 } }'));

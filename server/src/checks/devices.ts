@@ -27,9 +27,11 @@ export function checkDevices(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
     const unknown = (span: Span | undefined, name: string, where: string, names: Set<string>, pods: readonly Pod[], what: string) => {
         if (!span) return;
+        const near = closest(name, names);
         out.push({
             code: Codes.unknownDevice, severity: 'error', span,
             message: `${where} has no device ${name} (${what}): its devices are ${known(names, pods)}`,
+            fixes: near ? [{ title: `Change to ${near}`, edits: [{ span, newText: near }] }] : undefined,
         });
     };
     const routes = (routes: readonly Route[] | undefined, where: string, names: Set<string>, pods: readonly Pod[]) => {
@@ -63,4 +65,28 @@ export function checkDevices(ctx: CheckContext): Finding[] {
         }
     }
     return out;
+}
+
+/** The one device name within two edits of a typo (flannel.9 → flannel.1), if exactly one is. */
+function closest(name: string, names: Set<string>): string | undefined {
+    let best: string | undefined;
+    let count = 0;
+    for (const n of names) {
+        if (Math.abs(n.length - name.length) > 2 || distance(n, name) > 2) continue;
+        best = n;
+        count++;
+    }
+    return count === 1 ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        prev = row;
+    }
+    return prev[b.length];
 }
