@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GrammarUtils, type AstNode, AstUtils } from 'langium';
+import { GrammarUtils, type AstNode, AstUtils, isOperationCancelled, setInterruptionPeriod } from 'langium';
+import { CancellationTokenSource } from 'vscode-languageserver';
+import { buildModel, buildModelAsync } from '../../server/src/language/build-model';
+import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster, VARIANTS } from '../../server/src/bench/generate';
 import { findPropertyNode } from '../../server/src/language/property-node';
 import { diagnosticCode } from '../../server/src/language/workspace';
@@ -114,4 +117,32 @@ describe('namespaces sharing the entries every node holds alike', () => {
             }
         });
     }
+});
+
+describe('a superseded build stops', () => {
+    it('buildModelAsync gives the model buildModel gives, and stops with OperationCancelled once cancelled', async () => {
+        const g = generateCluster({ nodes: 200, variant: 'flannel-vxlan' });
+        const { document } = await load(g.text, false);
+        const root = document.parseResult.value as Document;
+        const text = document.textDocument.getText();
+        const sync = buildModel(root, text);
+        const whole = await buildModelAsync(root, text, new CancellationTokenSource().token);
+        expect(whole.model.pods.length).toBe(sync.model.pods.length);
+        expect(whole.model.services.map(s => s.endpoints.length)).toEqual(sync.model.services.map(s => s.endpoints.length));
+        expect(whole.findings).toEqual(sync.findings);
+
+        // Cancelled while it runs (as a newer edit would): it throws at its next step instead of finishing.
+        const source = new CancellationTokenSource();
+        setInterruptionPeriod(0);
+        try {
+            let steps = 0;
+            const timer = setImmediate(() => { steps++; source.cancel(); });
+            const error = await buildModelAsync(root, text, source.token).then(() => 'finished', e => e);
+            clearImmediate(timer);
+            expect(steps).toBe(1);
+            expect(isOperationCancelled(error)).toBe(true);
+        } finally {
+            setInterruptionPeriod(10);
+        }
+    });
 });

@@ -7,15 +7,17 @@ import type { ValidationAcceptor, ValidationChecks } from 'langium';
 import { AstUtils } from 'langium';
 import type { KnetAstType, Document } from '../language/generated/ast';
 import type { KnetServices } from '../language/knet-module';
-import { runChecks } from './run';
+import type { CancellationToken } from 'vscode-languageserver';
+import { runChecksAsync } from './run';
 
 export function registerChecks(services: KnetServices): void {
     const registry = services.validation.ValidationRegistry;
     const checks: ValidationChecks<KnetAstType> = {
-        Document: (root: Document, accept: ValidationAcceptor) => {
+        // Async with the build's token, so a version typed over stops between steps (see runChecksAsync).
+        Document: async (root: Document, accept: ValidationAcceptor, cancelToken: CancellationToken) => {
             const document = AstUtils.getDocument(root);
-            const { model, findings } = services.model.ModelCache.get(document);
-            const all = [...findings, ...runChecks(model, findings)];
+            const { model, findings } = await services.model.ModelCache.getAsync(document, cancelToken);
+            const all = [...findings, ...await runChecksAsync(model, findings, cancelToken)];
             const text = document.textDocument;
             for (const f of all) {
                 accept(f.severity === 'information' ? 'info' : f.severity, f.message, {

@@ -3,6 +3,8 @@
  * an order where root causes come first: a later check skips what an earlier one (or the
  * model builder) already reported, so one fault yields one diagnostic.
  */
+import { interruptAndCheck } from 'langium';
+import type { CancellationToken } from 'vscode-languageserver';
 import type { ClusterModel } from '../model/types';
 import type { Finding } from './finding';
 import { CheckContext } from './context';
@@ -44,17 +46,33 @@ export const CHECKS: Check[] = [
 export function runChecks(model: ClusterModel, prior: readonly Finding[] = []): Finding[] {
     const ctx = new CheckContext(model, prior);
     const out: Finding[] = [];
+    for (const check of CHECKS) runCheck(ctx, check, out);
+    return out;
+}
+
+/**
+ * As `runChecks`, giving way to the event loop between checks: when a newer edit cancels
+ * `cancelToken`, the run stops at the next check with `OperationCancelled`.
+ */
+export async function runChecksAsync(model: ClusterModel, prior: readonly Finding[], cancelToken: CancellationToken): Promise<Finding[]> {
+    const ctx = new CheckContext(model, prior);
+    const out: Finding[] = [];
     for (const check of CHECKS) {
-        let found: Finding[];
-        try {
-            found = check(ctx);
-        } catch (e) {
-            // A check that trips over a model it did not expect must not take the others down.
-            found = [];
-            console.error(`knet: check ${check.name} failed: ${(e as Error)?.stack ?? e}`);
-        }
-        ctx.record(found);
-        out.push(...found);
+        await interruptAndCheck(cancelToken);
+        runCheck(ctx, check, out);
     }
     return out;
+}
+
+function runCheck(ctx: CheckContext, check: Check, out: Finding[]): void {
+    let found: Finding[];
+    try {
+        found = check(ctx);
+    } catch (e) {
+        // A check that trips over a model it did not expect must not take the others down.
+        found = [];
+        console.error(`knet: check ${check.name} failed: ${(e as Error)?.stack ?? e}`);
+    }
+    ctx.record(found);
+    out.push(...found);
 }

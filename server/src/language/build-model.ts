@@ -7,7 +7,8 @@
  * with an octet over 255) is reported here as a finding on the exact token, and the rest
  * of the model is still built.
  */
-import { type AstNode, type CstNode } from 'langium';
+import { type AstNode, type CstNode, interruptAndCheck } from 'langium';
+import type { CancellationToken } from 'vscode-languageserver';
 import { findPropertyNode } from './property-node';
 import * as ast from './generated/ast';
 import { type Cidr, type Ip, cidr, contains, parseCidr, parseIp } from '../model/address';
@@ -136,7 +137,11 @@ class ModelBuilder {
         return { ip: this.ip(node, property, text) };
     }
 
-    build(): ClusterModel {
+    /**
+     * Builds the model, pausing (`yield`) every few dozen nodes, services and flows, so a
+     * caller can give way to newer work between steps (see `buildModelAsync`).
+     */
+    *build(): Generator<void, ClusterModel> {
         const cluster = this.root.clusters[0];
         for (const extra of this.root.clusters.slice(1)) {
             this.error(Codes.invalidDeclaration, `a file describes one cluster; '${extra.name}' is a second one`, propertySpan(extra, 'name'));
@@ -195,8 +200,10 @@ class ModelBuilder {
         const cniModel = { nodes, podNetwork, cni, networks };
         const generator = cniGenerator(cniModel);
         const netnsById = new Map<string, Netns>();
+        let step = 0;
         for (const item of items) {
             if (!ast.isNode(item)) continue;
+            if ((++step & 31) === 0) yield;
             const node = this.node(item, networkByName, generator, netnsById);
             if (nodeByName.has(node.name)) {
                 this.error(Codes.invalidDeclaration, `node '${node.name}' is declared twice`, propertySpan(item, 'name'), {
@@ -225,6 +232,7 @@ class ModelBuilder {
         const podIndex = new PodIndex(pods);
         for (const item of items) {
             if (!ast.isService(item)) continue;
+            if ((++step & 255) === 0) yield;
             const s = this.service(item, podIndex);
             if (serviceByKey.has(s.key)) {
                 this.error(Codes.invalidDeclaration, `service '${s.key}' is declared twice`, s.nameSpan, {
@@ -259,6 +267,7 @@ class ModelBuilder {
         for (const s of services) astToModel.set(s.origin.ast as AstNode, s);
         for (const item of items) {
             if (!ast.isFlow(item)) continue;
+            if ((++step & 255) === 0) yield;
             const f = this.flow(item, astToModel, partial.clusterDomain);
             if (flowByName.has(f.name)) {
                 this.error(Codes.invalidDeclaration, `flow '${f.name}' is declared twice`, f.spans.name ?? f.origin.span, {
@@ -270,6 +279,7 @@ class ModelBuilder {
             flowByName.set(f.name, f);
         }
 
+        yield;
         const owners = ownership(nodes, pods, hosts, services, networks, generator);
         const lines = this.lines;
         return {
@@ -1042,8 +1052,26 @@ class HostImpl implements Host {
 
 export function buildModel(root: ast.Document, text: string): BuildResult {
     const builder = new ModelBuilder(root, text);
-    const model = builder.build();
-    return { model, findings: builder.findings };
+    const steps = builder.build();
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return { model: step.value, findings: builder.findings };
+}
+
+/**
+ * The same model, built in steps that give way to the event loop (Langium's
+ * `interruptAndCheck`): a build for a version the user has already typed over stops at the
+ * next step with `OperationCancelled` instead of running to the end.
+ */
+export async function buildModelAsync(root: ast.Document, text: string, cancelToken: CancellationToken): Promise<BuildResult> {
+    const builder = new ModelBuilder(root, text);
+    const steps = builder.build();
+    let step = steps.next();
+    while (!step.done) {
+        await interruptAndCheck(cancelToken);
+        step = steps.next();
+    }
+    return { model: step.value, findings: builder.findings };
 }
 
 export { KERNEL, contains };

@@ -4,9 +4,10 @@
  * new parse replaces, so a stale model is never served and old ones are collected.
  */
 import type { AstNode, LangiumDocument } from 'langium';
+import type { CancellationToken } from 'vscode-languageserver';
 import type { LangiumServices } from 'langium/lsp';
 import type { Document } from './generated/ast';
-import { type BuildResult, buildModel } from './build-model';
+import { type BuildResult, buildModel, buildModelAsync } from './build-model';
 
 export class ModelCache {
     private readonly cache = new WeakMap<AstNode, BuildResult>();
@@ -18,6 +19,23 @@ export class ModelCache {
         let result = this.cache.get(root);
         if (!result) {
             result = buildModel(root, document.textDocument.getText());
+            this.cache.set(root, result);
+        }
+        return result;
+    }
+
+    /**
+     * As `get`, for the validation of a new version: the build gives way between steps and
+     * throws `OperationCancelled` once `cancelToken` is cancelled (a newer edit arrived),
+     * leaving nothing cached for the version nobody will look at.
+     */
+    async getAsync(document: LangiumDocument, cancelToken: CancellationToken): Promise<BuildResult> {
+        const root = document.parseResult.value as Document;
+        let result = this.cache.get(root);
+        if (!result) {
+            result = await buildModelAsync(root, document.textDocument.getText(), cancelToken);
+            // A synchronous `get` (a hover) may have built it meanwhile: keep the one others already hold.
+            result = this.cache.get(root) ?? result;
             this.cache.set(root, result);
         }
         return result;
