@@ -123,7 +123,8 @@ export function toHits(rules: readonly Rule[], nft: boolean): RuleHit[] {
     const out: RuleHit[] = [];
     let last = '';
     for (const r of rules) {
-        if (!nft || r.by !== 'kube-proxy') {
+        // kubelet's KUBE-FIREWALL stays an iptables rule in every mode.
+        if (!nft || r.by !== 'kube-proxy' || r.chain === 'KUBE-FIREWALL' || (r.target.kind === 'jump' && r.target.chain === 'KUBE-FIREWALL')) {
             out.push({ table: r.table, chain: r.chain, rule: r.text, by: r.by, span: r.span, position: r.position });
             continue;
         }

@@ -3,6 +3,7 @@
  * other rule text): the built-in chains of the nat and filter tables as a kubeadm node
  * has them, walked at each hook in the kernel's table order (nat before filter at OUTPUT).
  */
+import { formatPrefix } from '../../model/address';
 import type { ClusterModel, Node } from '../../model/types';
 import { nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
 import { type Outcome, newState, toHits, walkChain, walkEnv } from './chain-walk';
@@ -108,6 +109,62 @@ function build(model: ClusterModel, node: Node): BaseChains {
     };
 }
 
+const checkCache = new WeakMap<ClusterModel, Rule>();
+
+/**
+ * nftables mode's `cluster-ips-check` (from filter-forward and filter-output, after DNAT):
+ * a ClusterIP on a port it does not serve (or ping) is rejected, an unallocated address of
+ * the service range dropped.
+ */
+function clusterIpsCheck(model: ClusterModel, hook: 'FORWARD' | 'OUTPUT'): Rule {
+    const cached = checkCache.get(model);
+    const nftChain = hook === 'OUTPUT' ? 'filter-output' : 'filter-forward';
+    if (cached) return { ...cached, chain: nftChain, nftChain };
+    const sps = servicePorts(model);
+    const vips = new Set<number>();
+    for (const sp of sps.ports) if (sp.vip !== undefined) vips.add(sp.vip);
+    const net = model.serviceNetwork;
+    const by = 'kube-proxy' as const;
+    const span = model.serviceNetworkSpan ?? model.proxy.origin.span;
+    const rules: Rule[] = [
+        {
+            table: 'filter', chain: 'cluster-ips-check', position: 1, by, span, nftChain: 'cluster-ips-check',
+            text: '', nft: 'ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
+            match: p => vips.has(p.dst), target: { kind: 'reject' }, disposition: 'FILTERED',
+        },
+    ];
+    if (net) {
+        rules.push({
+            table: 'filter', chain: 'cluster-ips-check', position: 2, by, span, nftChain: 'cluster-ips-check',
+            text: '', nft: `ip daddr ${formatPrefix(net)} drop comment "Drop traffic to unallocated ClusterIPs"`,
+            match: p => p.dst >= net.network && p.dst <= net.last, target: { kind: 'drop' }, disposition: 'FILTERED',
+        });
+    }
+    const rule: Rule = {
+        table: 'filter', chain: nftChain, by, span, nftChain, text: '', nft: 'ct state new jump cluster-ips-check',
+        match: ALWAYS, target: { kind: 'jump', chain: 'cluster-ips-check', rules: () => rules },
+    };
+    checkCache.set(model, rule);
+    return rule;
+}
+
+/**
+ * nftables mode: kube-proxy's table and the iptables(-nft) tables the CNI and kubelet still
+ * program are separate hook registrations: an ACCEPT in one does not skip the other. So
+ * kube-proxy's filter rules run as their own table, then the CNI's and KUBE-FIREWALL.
+ */
+function nftTablesAt(hook: Hook, base: BaseChains, model: ClusterModel): readonly (readonly Rule[])[] {
+    const kubeProxy = (rules: readonly Rule[]) => rules.filter(r => r.target.kind === 'jump' && (r.target.chain === 'KUBE-SERVICES' || r.target.chain === 'KUBE-EXTERNAL-SERVICES'));
+    const others = (rules: readonly Rule[]) => rules.filter(r => r.by !== 'kube-proxy' || (r.target.kind === 'jump' && r.target.chain === 'KUBE-FIREWALL'));
+    switch (hook) {
+        case 'PREROUTING': return [base.nat.PREROUTING];
+        case 'OUTPUT': return [base.nat.OUTPUT, [...kubeProxy(base.filter.OUTPUT), clusterIpsCheck(model, 'OUTPUT')], others(base.filter.OUTPUT)];
+        case 'INPUT': return [kubeProxy(base.filter.INPUT), others(base.filter.INPUT)];
+        case 'FORWARD': return [[...kubeProxy(base.filter.FORWARD).filter(r => r.nft !== undefined), clusterIpsCheck(model, 'FORWARD')], others(base.filter.FORWARD)];
+        case 'POSTROUTING': return [base.nat.POSTROUTING];
+    }
+}
+
 /** The tables a hook passes, in the kernel's priority order. */
 export function tablesAt(hook: Hook, base: BaseChains): readonly (readonly Rule[])[] {
     switch (hook) {
@@ -127,7 +184,8 @@ export function iptablesHook(hook: Hook, ctx: HookContext, packet: PacketView, n
     const state = newState(packet);
     const env = walkEnv(ctx, state, () => packet.src);
     let outcome: Outcome = 'continue';
-    for (const table of tablesAt(hook, base)) {
+    const tables = nft ? nftTablesAt(hook, base, ctx.model) : tablesAt(hook, base);
+    for (const table of tables) {
         state.outcome = 'continue';
         walkChain(table, state, env);
         outcome = state.outcome as Outcome; // set by the walk

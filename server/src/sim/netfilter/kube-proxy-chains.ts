@@ -74,7 +74,7 @@ class Chains implements KubeProxyChains {
         this.markMasq = [{
             table: 'nat', chain: 'KUBE-MARK-MASQ', position: 1, by: 'kube-proxy', span: this.span,
             text: `-A KUBE-MARK-MASQ -j MARK --or-mark ${HEX_MARK}`,
-            nftChain: 'mark-for-masquerade', nft: `mark set mark or ${HEX_MARK}`,
+            nftChain: 'mark-for-masquerade', nft: 'meta mark set meta mark | 0x00004000',
             match: ALWAYS, target: { kind: 'mark-or', mark: MASQ_MARK },
         }];
         this.postrouting = [
@@ -174,7 +174,7 @@ class Chains implements KubeProxyChains {
                 table: 'nat', chain: sp.svcChain, by: 'kube-proxy', span: masqAll ? this.span ?? sp.span : sp.span,
                 text: `-A ${sp.svcChain} ${src}-d ${vip}/32 ${p(sp.protocol)} ${comment(`${sp.name} cluster IP`)} -m ${sp.protocol} --dport ${port} -j KUBE-MARK-MASQ`,
                 nftChain: `service-${sp.nftBase}`,
-                nft: `ip daddr ${vip} ${sp.protocol} dport ${port}${masqAll ? '' : ` ip saddr != ${this.podNet}`} jump mark-for-masquerade`,
+                nft: masqAll ? `ip daddr ${vip} ${sp.protocol} dport ${port} jump mark-for-masquerade` : `ip daddr ${vip} ip saddr != ${this.podNet} jump mark-for-masquerade`,
                 match: pk => pk.dst === sp.vip && pk.dstPort === port && (masqAll || !this.isPod(pk.src)),
                 target: this.toMarkMasq(),
             });
@@ -217,7 +217,7 @@ class Chains implements KubeProxyChains {
                 });
             }
         }
-        const vmap = `numgen random mod ${n} vmap { ${eps.map((e, i) => `${i} : goto ${e.nftChain}`).join(', ')} }`;
+        const vmap = `numgen random mod ${n} vmap { ${eps.map((e, i) => `${i} : goto ${e.nftChain}`).join(' , ')} }`;
         eps.forEach((ep, i) => {
             const stat = i < n - 1 ? ` -m statistic --mode random --probability ${statisticProbability(1 / (n - i))}` : '';
             out.push({

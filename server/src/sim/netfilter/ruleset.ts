@@ -4,7 +4,7 @@
  * kube-proxy` (nftables mode), `ip addr show kube-ipvs0` + `ipvsadm -Ln` + the ipsets
  * (ipvs mode). For `knet rules` and hovers. Linear in services × endpoints.
  */
-import { formatIp } from '../../model/address';
+import { formatIp, formatPrefix } from '../../model/address';
 import type { ClusterModel, Node } from '../../model/types';
 import { type Endpoint, type ServicePortInfo, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
 import { cniChains } from './cni-chains';
@@ -179,13 +179,15 @@ function nftTable(model: ClusterModel, node: Node): string {
         ...set('map', 'service-nodeports', 'inet_proto . inet_service : verdict', 'NodePort traffic', nodePorts),
         ...set('map', 'no-endpoint-services', 'ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints', noEpServices),
         ...set('map', 'no-endpoint-nodeports', 'inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints', noEpNodePorts),
-        ...chain('filter-forward', ['type filter hook forward priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
-        ...chain('filter-input', ['type filter hook input priority -110; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
-        ...chain('filter-output', ['type filter hook output priority -110; policy accept;', 'ct state new jump service-endpoints-check']),
+        ...chain('cluster-ips-check', ['ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"',
+            ...(model.serviceNetwork ? [`ip daddr ${formatPrefix(model.serviceNetwork)} drop comment "Drop traffic to unallocated ClusterIPs"`] : [])]),
+        ...chain('filter-forward', ['type filter hook forward priority filter; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']),
+        ...chain('filter-input', ['type filter hook input priority filter; policy accept;', 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']),
+        ...chain('filter-output', ['type filter hook output priority filter; policy accept;', 'ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']),
         ...chain('nat-output', ['type nat hook output priority dstnat; policy accept;', 'jump services']),
         ...chain('nat-postrouting', ['type nat hook postrouting priority srcnat; policy accept;', 'jump masquerading']),
         ...chain('nat-prerouting', ['type nat hook prerouting priority dstnat; policy accept;', 'jump services']),
-        ...chain('mark-for-masquerade', ['mark set mark or 0x4000']),
+        ...chain('mark-for-masquerade', ['meta mark set meta mark | 0x00004000']),
         ...chain('masquerading', ['meta mark & 0x00004000 == 0x00000000 return', 'meta mark set meta mark ^ 0x00004000', 'masquerade fully-random']),
         ...chain('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports']),
         ...chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']),
