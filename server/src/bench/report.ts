@@ -64,7 +64,9 @@ interface Row {
 const ROWS: Row[] = [
     { label: 'file size', value: s => s.bytes / 1e6, unit: 'MB', growth: true },
     { label: '1 bare Langium build', value: s => s.bare.ms, unit: 'ms', growth: true },
+    { label: '1   CPU time (all threads)', value: s => s.bare.cpuMs, unit: 'ms', growth: true },
     { label: '2 knet check', value: s => s.check.ms, unit: 'ms', ratio: s => s.check.ms / s.bare.ms, growth: true },
+    { label: '2   CPU time (all threads)', value: s => s.check.cpuMs, unit: 'ms', ratio: s => s.check.cpuMs / s.bare.cpuMs, growth: true },
     { label: '3 server: open → diagnostics', value: s => s.lsp?.openMs, unit: 'ms', ratio: s => s.lsp && s.lsp.openMs / s.bare.ms, growth: true },
     { label: '3 server: edit → diagnostics', value: s => s.lsp?.editMs, unit: 'ms', ratio: s => s.lsp && s.lsp.editMs / s.bare.ms, growth: true },
     { label: '3 two quick edits → diagnostics', value: s => s.lsp?.doubleEdit.ms, unit: 'ms', ratio: s => s.lsp && s.lsp.doubleEdit.ms / s.bare.ms, growth: true },
@@ -102,6 +104,7 @@ export function formatReport(report: BenchReport): string {
         const biggest = sizes[sizes.length - 1];
         const header = ['', ...sizes.map(s => `${s.nodes} nodes`), '×500→5000', `÷bare @${biggest.nodes}`];
         const rows: string[][] = [header];
+        // Wall-clock figures suffer from whatever else the machine runs; CPU time less so.
         for (const row of ROWS) {
             const g = row.growth ? growthOf(row, sizes, 500, 5000) : undefined;
             const r = row.ratio?.(biggest);
@@ -137,6 +140,7 @@ export function judge(report: BenchReport): Verdict[] {
         };
         if (big) {
             add('knet check ÷ bare build, 5000 nodes ≤ 1.3', big.check.ms / big.bare.ms, 1.3);
+            add('knet check ÷ bare build in CPU time, 5000 nodes ≤ 1.3', big.check.cpuMs / big.bare.cpuMs, 1.3);
             add('knet check peak RSS ÷ bare build\'s, 5000 nodes ≤ 1.3', big.check.peakRssMb / big.bare.peakRssMb, 1.3);
             if (big.lsp) {
                 add('warm hover on a pod ÷ bare build, 5000 nodes < 1%', big.lsp.hoverPodMs / big.bare.ms * 100, 1, 3);
