@@ -25,6 +25,12 @@ describe('unreachable-flow', () => {
         expect(all.map(r => r.code)).toEqual(['address-outside-range']);
     });
 
+    it('skips a flow to a service without endpoints: no-endpoints already says why it is rejected', async () => {
+        const all = await check(nodes(`  service api { clusterIP 10.96.0.12 port 80/tcp selector app=frontend }
+  flow f: web -> api:80`));
+        expect(all.map(r => r.code)).toEqual(['no-endpoints']);
+    });
+
     it('skips a flow whose own line carries an error', async () => {
         const all = await check(nodes('  flow tiny: web -> api icmp size 20'));
         expect(all.map(r => r.code)).toEqual(['invalid-declaration']);
