@@ -324,6 +324,13 @@ describe('formatting', () => {
         });
     });
 
+    it('keeps hostPort arrows, rooted DNS names and pod blocks in their written shape', async () => {
+        await formatting({
+            before: 'cluster c {\n  node n { pod web 10.244.0.7 hostPort 8080 -> 80 { labels app=web routes { default via 10.244.0.1 dev eth0 } } }\n  flow f: web -> s.default.svc.cluster.local . : 80\n}\n',
+            after: 'cluster c {\n  node n {\n    pod web 10.244.0.7 hostPort 8080->80 {\n      labels app=web\n      routes {\n        default via 10.244.0.1 dev eth0\n      }\n    }\n  }\n  flow f: web -> s.default.svc.cluster.local.:80\n}\n',
+        });
+    });
+
     it('is idempotent on every example', async () => {
         const files = [...knetFiles(EXAMPLES), ...knetFiles(SHARED_EXAMPLES)];
         expect(files.length).toBeGreaterThan(5);

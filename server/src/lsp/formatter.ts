@@ -9,7 +9,7 @@
  * It only ever rewrites the whitespace between tokens, so it cannot lose or change a
  * word; running it twice changes nothing. A document that does not parse is left alone.
  */
-import { type AstNode, type CstNode, type LangiumDocument, CstUtils, GrammarAST, isCompositeCstNode } from 'langium';
+import { type AstNode, type CstNode, type LangiumDocument, CstUtils, GrammarAST, GrammarUtils } from 'langium';
 import type { Formatter } from 'langium/lsp';
 import type {
     DocumentFormattingParams, DocumentOnTypeFormattingOptions, DocumentOnTypeFormattingParams,
@@ -41,8 +41,7 @@ function isLineItem(node: AstNode): boolean {
     if (ast.isDocument(c)) return true;
     if (ast.isPod(c) && node.$containerProperty === 'options') {
         // options written after the pod's `{` are block items; those on the pod line are not
-        const cst = c.$cstNode;
-        const brace = cst && isCompositeCstNode(cst) ? cst.content.find(n => keyword(n) === '{') : undefined;
+        const brace = GrammarUtils.findNodeForKeyword(c.$cstNode, '{');
         return !!brace && (node.$cstNode?.offset ?? 0) > brace.offset;
     }
     return false;
