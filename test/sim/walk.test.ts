@@ -383,4 +383,19 @@ describe('dispositions', () => {
         expect(ipv4(encap, 0)).toMatchObject({ protocol: 47, length: 84 + 24, dst: '100.100.137.202' });
         expect(only(stepsOf(t, 'decap'), 'decap')).toMatchObject({ hop: 'n2', outDevice: 'gre1' });
     });
+
+    it('a declared VLAN: tagged frames reach the same VLAN id on the segment, not another', async () => {
+        const body = (id2: number) => `
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.1.0/24
+    link eth0.10 vlan id 10 dev eth0 address 192.168.10.1/24 }
+  node n2 { address 100.100.137.202 on lan podCIDR 10.244.2.0/24
+    link eth0.${id2} vlan id ${id2} dev eth0 address 192.168.10.2/24 }
+  flow f: n1 -> 192.168.10.2 icmp`;
+        const t = await traceIn(body(10), 'f');
+        expect(t.disposition).toBe('DELIVERED');
+        expect(only(stepsOf(t, 'transmit'), 'transmit').summary).toContain('VLAN 10');
+        expect(only(stepsOf(t, 'deliver'), 'deliver').inDevice).toBe('eth0.10');
+        const other = await traceIn(body(20), 'f');
+        expect(other.disposition).toBe('NEIGHBOR_UNREACHABLE');
+    });
 });

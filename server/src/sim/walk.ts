@@ -71,7 +71,7 @@ export type Action =
     | { kind: 'local'; place: Place; inDev: string; pkt: SimPacket; route: Route }
     | { kind: 'route-out'; place: Place; pkt: SimPacket; forwarded: boolean; inDev?: string; hooked?: boolean }
     | { kind: 'send'; place: Place; route: Route; pkt: SimPacket; forwarded: boolean; inDev?: string }
-    | { kind: 'wire'; network: Network; pkt: SimPacket; nexthop: Ip; from: string }
+    | { kind: 'wire'; network: Network; pkt: SimPacket; nexthop: Ip; from: string; vlan?: number }
     | { kind: 'gateway'; network: Network; pkt: SimPacket }
     | { kind: 'outside'; pkt: SimPacket };
 
@@ -220,7 +220,7 @@ export class Walk {
             case 'local': return this.local(a.place, a.inDev, a.pkt, a.route);
             case 'route-out': return this.routeOut(a.place, a.pkt, a.forwarded, a.inDev, a.hooked ?? false);
             case 'send': return this.send(a.place, a.route, a.pkt, a.forwarded, a.inDev);
-            case 'wire': return this.wire(a.network, a.pkt, a.nexthop, a.from);
+            case 'wire': return this.wire(a.network, a.pkt, a.nexthop, a.from, a.vlan);
             case 'gateway': return this.gateway(a.network, a.pkt);
             case 'outside': return this.outside(a.pkt);
         }
@@ -844,15 +844,27 @@ export class Walk {
             return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', `${link.name} of ${place.label}`,
                 `${link.name} of ${place.label} is on no network: nobody answers ARP for ${formatIp(nexthop)}`, { outDevice: link.name, origin: link.origin });
         }
-        return { kind: 'wire', network, pkt: { ...pkt, mark: 0 }, nexthop, from: `${place.label} ${link.name}${vlan !== undefined ? `.${vlan}` : ''}` };
+        return { kind: 'wire', network, pkt: { ...pkt, mark: 0 }, nexthop, from: `${place.label} ${link.name}`, vlan };
     }
 
     // ------------------------------------------------------------------ the underlay
 
-    private wire(network: Network, pkt: SimPacket, nexthop: Ip, from: string): Action | undefined {
+    private wire(network: Network, pkt: SimPacket, nexthop: Ip, from: string, vlan?: number): Action | undefined {
         const place = networkPlace(network);
         const len = frameLength(pkt);
         const kind = network.kind === 'routed' ? 'routed network' : 'L2 segment';
+        if (vlan !== undefined) {
+            // A tagged frame reaches only the VLAN devices with the same id on that segment.
+            const target = vlanOwner(this.model, network, vlan, nexthop);
+            if (!target) {
+                return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', network.name,
+                    `nobody on ${network.name} VLAN ${vlan} owns ${formatIp(nexthop)}: ARP from ${from} goes unanswered`, { origin: network.origin }, `no ARP answer for ${formatIp(nexthop)} on VLAN ${vlan}`);
+            }
+            this.step(place, 'transmit', `across ${network.name} (${kind}, VLAN ${vlan}) from ${from} to ${target.node.name} ${target.dev} (${formatIp(nexthop)})`, pkt, {
+                mtu: network.mtu, origin: network.origin, details: [`802.1Q tag ${vlan}`],
+            });
+            return { kind: 'l2-in', place: placeOf(this.model, target.node.netns()), dev: target.dev, pkt, l2: nexthop };
+        }
         const target = nodeOnNetwork(this.model, network, nexthop);
         if (target) {
             this.step(place, 'transmit', `across ${network.name} (${kind}) from ${from} to ${target.node.name} ${target.nic} (${formatIp(nexthop)})`, pkt, { mtu: network.mtu, origin: network.origin });
@@ -936,6 +948,21 @@ export class Walk {
         this.step(OUTSIDE, 'transmit', `from outside to ${network.gateway !== undefined ? `gateway ${formatIp(network.gateway)}` : network.name} of ${network.name}`, pkt, { origin: network.origin });
         return { kind: 'gateway', network, pkt };
     }
+}
+
+/**
+ * The node whose declared VLAN device (id `vlan`, parent on `network`) holds `ip`. VLAN
+ * addresses are not in the model's owner map, so the nodes on the segment are searched:
+ * only for a tagged frame, once per crossing.
+ */
+function vlanOwner(model: ClusterModel, network: Network, vlan: number, ip: Ip): { node: Node; dev: string } | undefined {
+    for (const node of model.nodes) {
+        for (const l of node.declaredLinks) {
+            if (l.kind !== 'vlan' || l.vlanId !== vlan || !l.addresses.some(a => a.address === ip)) continue;
+            if (node.addresses.some(a => a.nic === l.parent && a.network === network)) return { node, dev: l.name };
+        }
+    }
+    return undefined;
 }
 
 /** Length of what a device receives: fragments when the outer packet was fragmented. */
