@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import type { ClusterModel } from '../model/types';
 import { type LabPlan, type Unsupported, planLab } from './plan';
-import { natRuleset } from './rules';
+import { ipsetRestore, natRuleset } from './rules';
 import { runSync } from './shell';
 
 export interface LabFailure {
@@ -86,10 +86,15 @@ export function labUp(model: ClusterModel, prefix: string): LabState {
     const rulesLoaded = new Set<string>();
     const ruleset = natRuleset(model);
     if (ruleset.reason) notes.push(ruleset.reason);
+    const sets = ipsetRestore(model);
     for (const node of model.nodes) {
         const text = ruleset.forNode?.(node);
         const ns = plan.nsById.get(`node:${node.name}`);
         if (!text || !ns) continue;
+        if (sets) {
+            const r = runSync(['ip', 'netns', 'exec', ns, 'ipset', 'restore'], { input: sets, timeoutMs: 10_000 });
+            if (r.code !== 0) failures.push({ id: `node:${node.name}`, what: 'ipsets (Calico IP pools)', command: 'ipset restore', error: (r.stderr.trim() || `exit ${r.code}`).split('\n')[0] });
+        }
         const r = runSync(['ip', 'netns', 'exec', ns, 'iptables-restore'], { input: text, timeoutMs: 20_000 });
         if (r.code === 0) rulesLoaded.add(node.name);
         else failures.push({ id: `node:${node.name}`, what: 'iptables rules (kube-proxy, CNI)', command: 'iptables-restore', error: r.stderr.trim().split('\n').slice(0, 3).join(' / ') });

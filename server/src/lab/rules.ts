@@ -3,6 +3,7 @@
  * and forward rules) as `iptables-restore` input, written from the very rules the
  * simulator walks (`sim/netfilter`), so the kernel runs what the trace reasons about.
  */
+import { formatPrefix } from '../model/address';
 import { servicePorts } from '../model/generate/kube-proxy/service-ports';
 import type { ClusterModel, Node } from '../model/types';
 import { cniChains } from '../sim/netfilter/cni-chains';
@@ -43,6 +44,18 @@ export function natRuleset(model: ClusterModel): NatRuleset {
         default:
             return { forNode: node => iptablesRestore(model, node) };
     }
+}
+
+/**
+ * The ipsets the rules match on, as `ipset restore` input: Felix keeps the IP pools in
+ * `cali40masq-ipam-pools` (pools with natOutgoing) and `cali40all-ipam-pools` (all pools).
+ */
+export function ipsetRestore(model: ClusterModel): string | undefined {
+    if (model.cni.plugin !== 'calico' || !model.podNetwork) return undefined;
+    const pool = formatPrefix(model.podNetwork);
+    const lines = ['create cali40all-ipam-pools hash:net family inet', `add cali40all-ipam-pools ${pool}`, 'create cali40masq-ipam-pools hash:net family inet'];
+    if (model.cni.natOutgoing) lines.push(`add cali40masq-ipam-pools ${pool}`);
+    return lines.join('\n') + '\n';
 }
 
 /** The nat and filter tables of `node` as iptables-save prints them. */
