@@ -66,6 +66,7 @@ describe('VS Code (code-server) with the knet extension', () => {
     it('applies the quick fix for a missing route, and the diagnostic goes away', async () => {
         const relative = 'broken/routes.knet';
         const file = path.join(workspace, relative);
+        const originalLines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
         const before = checkOf(file).filter(d => d.code === 'missing-route');
         const target = before.find(d => /no way to the pods/.test(d.message)) ?? before[0];
         expect(target, 'knet check reports no missing-route to fix').toBeDefined();
@@ -92,6 +93,10 @@ describe('VS Code (code-server) with the knet extension', () => {
         }
         await screenshot(page, 'quick-fix-applied');
         expect(rows.filter(r => r.line === target.line && r.code === 'missing-route'), `after "${title}"`).toEqual([]);
+        // Adding a route adds lines: every line that was there (comments included) is still there, unchanged.
+        const savedLines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+        expect(originalLines.filter(l => !savedLines.includes(l)), 'lines the quick fix changed instead of adding one').toEqual([]);
+        expect(savedLines.length).toBeGreaterThan(originalLines.length);
         // What the editor saved is what the CLI now accepts for that node.
         const after = checkOf(file);
         expect(after.filter(d => d.code === 'missing-route' && d.message === target.message)).toEqual([]);

@@ -29,6 +29,8 @@ export interface CodeServerOptions {
     extraArgs?: string[];
     /** Names the state folders and the log under test-output/e2e. */
     name: string;
+    /** Extra environment for code-server and its extension host. */
+    env?: Record<string, string>;
 }
 
 const QUIET_SETTINGS = {
@@ -85,6 +87,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         // No gallery: nothing asks the marketplace for anything.
         EXTENSIONS_GALLERY: '{}',
         PATH: `${path.dirname(node24)}:${process.env.PATH ?? ''}`,
+        ...options.env,
     };
     const common = ['--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensions];
     if (options.vsix) {
