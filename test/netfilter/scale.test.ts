@@ -33,7 +33,7 @@ describe('scale', () => {
         const text = nodeRuleset(model, model.nodeByName.get('n1')!);
         const rulesetMs = performance.now() - t;
         console.log(`netfilter scale: ${services} services, 6,000 pods: first hook ${firstMs.toFixed(1)} ms (index build), then ${(coldPerHook * 1000).toFixed(1)} µs/hook building chains, ${(perHook * 1000).toFixed(1)} µs/hook warm; ruleset ${rulesetMs.toFixed(0)} ms, ${text.split('\n').length} lines`);
-        expect(perHook).toBeLessThan(0.2); // ms
+        expect(perHook).toBeLessThan(1); // ms, even on a loaded CI machine; a linear scan of KUBE-SERVICES would cost more
         expect(text.split('\n').filter(l => l.startsWith('-A KUBE-SEP-') && l.includes('DNAT')).length).toBe(6000);
     }, 120_000);
 });
