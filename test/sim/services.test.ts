@@ -105,6 +105,19 @@ describe('from a node', () => {
     });
 });
 
+describe('hairpin', () => {
+    it('a pod reaching itself through its service: bridged back out its own port (hairpin), masqueraded to cni0’s address', async () => {
+        const body = NODES.replace('pod web-2 10.244.2.7 labels app=web', 'pod other 10.244.2.7');
+        const t = await traceIn(body + '\n  flow f: web-1 -> web:80', 'f');
+        expect(t.disposition).toBe('DELIVERED');
+        const bridge = only(stepsOf(t, 'bridge'), 'bridge');
+        expect(bridge.inDevice).toBe(bridge.outDevice);
+        expect(bridge.details?.some(d => d.startsWith('hairpin'))).toBe(true);
+        expect(innerIp(only(stepsOf(t, 'deliver'), 'deliver'))).toMatchObject({ src: '10.244.1.1', dst: '10.244.1.7' });
+        expect(t.reply?.disposition).toBe('DELIVERED');
+    });
+});
+
 describe('bridge netfilter', () => {
     it('bridge-nf-call-iptables=0: the same-node ClusterIP request is routed (TTL 63), and the bridged reply escapes conntrack', async () => {
         const body = NODES.replace('pod web-1 10.244.1.7 labels app=web', 'pod web-1 10.244.1.7 labels app=web\n    sysctl net.bridge.bridge-nf-call-iptables=0');

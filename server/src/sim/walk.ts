@@ -442,9 +442,11 @@ export class Walk {
 
     private bridgeTo(place: Place, from: Link, bridge: Link, behind: { pod: Pod; port: Link }, pkt: SimPacket, summary: string, decidedBy: string | undefined, origin: Origin): Action | undefined {
         const ns = place.ns!;
+        const details = [`fdb: ${behind.pod.name}'s eth0 MAC learned on ${behind.port.name} (master ${bridge.name})`];
+        // Back out of the port it came in on: the bridge plugin's hairpinMode lets it (a pod reaching itself through its service).
+        if (from.name === behind.port.name) details.push(`hairpin: ${from.name} has hairpin mode on, so the frame goes back out the port it came in on`);
         this.step(place, 'bridge', summary, pkt, {
-            inDevice: from.name, outDevice: behind.port.name, mtu: behind.port.mtu, origin, decidedBy,
-            details: [`fdb: ${behind.pod.name}'s eth0 MAC learned on ${behind.port.name} (master ${bridge.name})`],
+            inDevice: from.name, outDevice: behind.port.name, mtu: behind.port.mtu, origin, decidedBy, details,
         });
         let cur = pkt;
         if (ns.sysctls.bridgeNfCallIptables) {
