@@ -2,7 +2,7 @@
  * The outline (cluster → networks, nodes → pods, services, hosts, flows) and workspace
  * symbols (every named declaration of every open .knet document, fuzzy-matched).
  */
-import { type AstNode, type LangiumDocument, GrammarUtils, isCompositeCstNode } from 'langium';
+import { type AstNode, type CstNode, type LangiumDocument, GrammarUtils, isCompositeCstNode } from 'langium';
 import type { DocumentSymbolProvider, FuzzyMatcher, WorkspaceSymbolProvider } from 'langium/lsp';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { type DocumentSymbol, type DocumentSymbolParams, type Range, type WorkspaceSymbol, type WorkspaceSymbolParams, SymbolKind } from 'vscode-languageserver';
@@ -23,7 +23,10 @@ function positions(document: LangiumDocument, node: AstNode): { full: Range; nam
         ? { line: start.line, character: start.character + offset - cst.offset } : t.positionAt(offset);
     const full = { start, end: along(cst.end) };
     // The name follows the keyword (`pod NAME`, `node NAME`…); a flow's may be absent.
-    const second = isCompositeCstNode(cst) && !ast.isFlow(node) ? cst.content[1] : undefined;
+    // (a declaration reached through an alternative, `NodeItem: … | Pod`, sits inside one-child wrappers)
+    let inner: CstNode = cst;
+    while (isCompositeCstNode(inner) && inner.content.length === 1) inner = inner.content[0];
+    const second = isCompositeCstNode(inner) && !ast.isFlow(node) ? inner.content[1] : undefined;
     const nameCst = second && second.text === (node as { name?: string }).name ? second : GrammarUtils.findNodeForProperty(cst, 'name');
     return { full, name: nameCst ? { start: along(nameCst.offset), end: along(nameCst.end) } : undefined };
 }
