@@ -105,6 +105,26 @@ describe('from a node', () => {
     });
 });
 
+describe('cluster DNS', () => {
+    it('a headless service resolves to its endpoints’ own addresses: no NAT, the answers are the alternatives', async () => {
+        const body = NODES + '\n  service db { clusterIP None port 5432/tcp selector app=web }\n  flow f: client-pod -> db.default.svc.cluster.local:5432';
+        const t = await traceIn(body, 'f');
+        expect(t.disposition).toBe('DELIVERED');
+        expect(only(stepsOf(t, 'resolve'), 'resolve').summary).toMatch(/db\.default\.svc\.cluster\.local → 10\.244\.[12]\.7/);
+        expect(stepsOf(t, 'nat')).toHaveLength(0);
+        expect(t.alternatives).toHaveLength(2);
+        const other = await traceIn(body, 'f', { choice: 1 });
+        expect(deliveredAt(other)).not.toBe(deliveredAt(t));
+    });
+
+    it('a ClusterIP service by DNS name gets a resolve step; by its declared name it does not', async () => {
+        const dns = await traceIn(NODES + '\n  flow f: client-pod -> web.default.svc.cluster.local:80', 'f');
+        expect(only(stepsOf(dns, 'resolve'), 'resolve').summary).toContain('→ 10.96.0.80');
+        const named = await traceIn(NODES + '\n  flow f: client-pod -> web:80', 'f');
+        expect(stepsOf(named, 'resolve')).toHaveLength(0);
+    });
+});
+
 describe('hairpin', () => {
     it('a pod reaching itself through its service: bridged back out its own port (hairpin), masqueraded to cni0’s address', async () => {
         const body = NODES.replace('pod web-2 10.244.2.7 labels app=web', 'pod other 10.244.2.7');
