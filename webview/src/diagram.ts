@@ -144,22 +144,28 @@ export function drawHead(svgEl: SVGSVGElement, trace: Trace, layout: TraceLayout
     const legendTop = y + 16;
     const legend = svg.append('g').attr('class', 'legend').attr('transform', `translate(${PAD},${legendTop})`);
     let lx = 0, ly = 0;
-    const item = (draw: (x: number, y: number) => void, label: string) => {
+    const items: Array<[(x: number, y: number) => void, string, string]> = [
+        [(x, y) => legend.append('rect').attr('class', 'declared').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'declared in the file', 'declared'],
+        [(x, y) => legend.append('rect').attr('class', 'generated').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'generated (CNI / kube-proxy defaults), in italics', 'generated, in italics'],
+        [(x, y) => legend.append('rect').attr('class', 'nat').attr('x', x).attr('y', y).attr('width', 13).attr('height', 13).attr('rx', 2), 'NAT change', 'NAT'],
+        [(x, y) => legend.append('line').attr('class', 'tunnel').attr('x1', x).attr('x2', x + 13).attr('y1', y + 6).attr('y2', y + 6), 'overlay tunnel', 'tunnel'],
+    ];
+    // One line if the full words fit, else the short words, else as many lines as it takes.
+    const lineWidth = (k: 1 | 2) => items.reduce((sum, it) => sum + 36 + m.width(it[k], S.legend), -18);
+    const k: 1 | 2 = lineWidth(1) <= avail ? 1 : 2;
+    for (const [draw, ...labels] of items) {
+        const label = labels[k - 1];
         const w = 18 + m.width(label, S.legend);
         if (lx > 0 && lx + w > avail) { lx = 0; ly += 18; }
         draw(lx, ly);
         legend.append('text').attr('x', lx + 18).attr('y', ly + 10).text(label);
         lx += w + 18;
-    };
-    item((x, y) => legend.append('rect').attr('class', 'declared').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'declared in the file');
-    item((x, y) => legend.append('rect').attr('class', 'generated').attr('x', x).attr('y', y + 1).attr('width', 11).attr('height', 11).attr('rx', 2), 'generated (CNI / kube-proxy defaults), in italics');
-    item((x, y) => legend.append('rect').attr('class', 'nat').attr('x', x).attr('y', y).attr('width', 13).attr('height', 13).attr('rx', 2), 'NAT change');
-    item((x, y) => legend.append('line').attr('class', 'tunnel').attr('x1', x).attr('x2', x + 13).attr('y1', y + 6).attr('y2', y + 6), 'overlay tunnel');
+    }
 
     // Lane headings: upright while a name fits across its lane, turned on end when lanes are thin.
     const top = legendTop + ly + 24;
     const upright = g.laneWidth >= 56;
-    const headH = upright ? 42 : 82;
+    const headH = upright ? 42 : 74;
     const heads = svg.append('g').attr('class', 'lanes');
     for (const lane of layout.lanes) {
         const x = g.laneX(lane.index) - g.laneWidth / 2 + 1.5;

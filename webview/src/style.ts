@@ -87,6 +87,7 @@ body { background: var(--vscode-editor-background, #1e1e1e); color: var(--vscode
   #details { grid-column: 2; grid-row: 3 / span 2; border-top: none; border-left: 1px solid var(--vscode-panel-border, #444); }
 }
 #head { overflow: hidden; }
+@media (max-width: 759px) { #app { grid-template-rows: auto auto auto minmax(140px, 1fr) minmax(120px, 30%); } }
 #head svg { display: block; }
 #toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; padding: 6px 10px; border-bottom: 1px solid var(--vscode-panel-border, #444); }
 #toolbar button, #toolbar select { font: inherit; color: var(--vscode-button-secondaryForeground, #cccccc); background: var(--vscode-button-secondaryBackground, #3a3d41);
