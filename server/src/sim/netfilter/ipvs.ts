@@ -53,6 +53,11 @@ export function virtualServerText(sp: ServicePortInfo, address: Ip, port: number
     return `${sp.protocol.toUpperCase()}  ${formatIp(address)}:${port} ${scheduler}${persistent}`;
 }
 
+/** `  -> 10.244.2.5:80    Masq    1      0          0`: a real server as ipvsadm -Ln prints it under its virtual server. */
+export function realServerLine(ep: Endpoint): string {
+    return `  -> ${ep.text.padEnd(28)} ${'Masq'.padEnd(7)} ${'1'.padEnd(6)} ${'0'.padEnd(10)} 0`;
+}
+
 /** The real servers of a virtual server: all endpoints, or for a Local NodePort this node's only. */
 export function realServers(model: ClusterModel, sp: ServicePortInfo, node: Node, nodePort: boolean): readonly Endpoint[] {
     return nodePort && sp.service.externalTrafficPolicy === 'Local' ? kubeProxyChains(model).localEndpoints(sp, node) : sp.endpoints();
@@ -83,18 +88,28 @@ export function ipvsChains(model: ClusterModel): IpvsChains {
     };
     const markMasq = { kind: 'jump' as const, chain: 'KUBE-MARK-MASQ', rules: () => kp.markMasq };
     const base = { table: 'nat' as const, by, span, nft: undefined };
-    const nodePort: Rule[] = ['tcp', 'udp', 'sctp'].flatMap((proto, k) => [
-        {
-            ...base, chain: 'KUBE-NODE-PORT', nftChain: 'KUBE-NODE-PORT', position: 2 * k + 1,
-            text: `-A KUBE-NODE-PORT -p ${proto} ${comment(`Kubernetes nodeport ${proto.toUpperCase()} port with externalTrafficPolicy=local`)} -m set --match-set KUBE-NODE-PORT-LOCAL-${proto.toUpperCase()} dst -j RETURN`,
-            match: (p: PacketView) => p.protocol === proto && isNodePort(p, true), target: { kind: 'return' as const },
-        },
-        {
-            ...base, chain: 'KUBE-NODE-PORT', nftChain: 'KUBE-NODE-PORT', position: 2 * k + 2,
-            text: `-A KUBE-NODE-PORT -p ${proto} ${comment(`Kubernetes nodeport ${proto.toUpperCase()} port for masquerade purpose`)} -m set --match-set KUBE-NODE-PORT-${proto.toUpperCase()} dst -j KUBE-MARK-MASQ`,
-            match: (p: PacketView) => p.protocol === proto && isNodePort(p, false), target: markMasq,
-        },
-    ]);
+    // kube-proxy writes a KUBE-NODE-PORT rule only for the ipsets that have members.
+    const present = new Set<string>();
+    for (const sp of sps.ports) if (sp.nodePort !== undefined) present.add(`${sp.protocol}${sp.service.externalTrafficPolicy === 'Local' ? '-local' : ''}`);
+    const nodePort: Rule[] = [];
+    for (const proto of ['tcp', 'udp', 'sctp']) {
+        const P = proto.toUpperCase();
+        if (present.has(`${proto}-local`)) {
+            nodePort.push({
+                ...base, chain: 'KUBE-NODE-PORT', nftChain: 'KUBE-NODE-PORT', position: nodePort.length + 1,
+                text: `-A KUBE-NODE-PORT -p ${proto} ${comment(`Kubernetes nodeport ${P} port with externalTrafficPolicy=local`)} -m set --match-set KUBE-NODE-PORT-LOCAL-${P} dst -j RETURN`,
+                match: (p: PacketView) => p.protocol === proto && isNodePort(p, true), target: { kind: 'return' as const },
+            });
+        }
+        if (present.has(proto) || present.has(`${proto}-local`)) {
+            // The LOCAL set's ports are members of the plain set too: RETURN above keeps them unmarked.
+            nodePort.push({
+                ...base, chain: 'KUBE-NODE-PORT', nftChain: 'KUBE-NODE-PORT', position: nodePort.length + 1,
+                text: `-A KUBE-NODE-PORT -p ${proto} ${comment(`Kubernetes nodeport ${P} port for masquerade purpose`)} -m set --match-set KUBE-NODE-PORT-${P} dst -j KUBE-MARK-MASQ`,
+                match: (p: PacketView) => p.protocol === proto && isNodePort(p, false), target: markMasq,
+            });
+        }
+    }
     const services: Rule[] = [];
     if (podNet && net) {
         services.push({
@@ -202,7 +217,7 @@ function localIn(ctx: HookContext, before: HookResult): HookResult {
     const n = servers.length;
     const chosen = ctx.choice !== undefined ? Math.abs(Math.trunc(ctx.choice)) % n : schedule(scheduler, n, p.src, p.dst);
     const ep = servers[chosen];
-    const rs = `  -> ${ep.text.padEnd(26)}Masq    1      0          0`;
+    const rs = realServerLine(ep);
     const alternatives: Alternative[] = servers.map((e, i) => ({
         description: `${e.text} (pod ${e.pod.key} on ${e.node.name})`,
         rule: SCHEDULER_RULE[scheduler] + (sp!.service.sessionAffinity === 'ClientIP' ? '; persistent 10800: later connections of the client stay on it' : ''),

@@ -9,7 +9,7 @@ import type { ClusterModel, Node } from '../../model/types';
 import { type Endpoint, type ServicePortInfo, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
 import { cniChains } from './cni-chains';
 import { baseChains } from './iptables';
-import { ipvsChains, IPVS_DEVICE, realServers, virtualServerText } from './ipvs';
+import { ipvsChains, IPVS_DEVICE, realServerLine, realServers, virtualServerText } from './ipvs';
 import { kubeProxyChains } from './kube-proxy-chains';
 import type { Rule } from './rule';
 import { userspaceRules } from './userspace';
@@ -211,7 +211,7 @@ function ipvsText(model: ClusterModel, node: Node): string {
     const line = (sp: ServicePortInfo, address: number, port: number, nodePort: boolean) => {
         vs.push(virtualServerText(sp, address, port, scheduler));
         for (const ep of realServers(model, sp, node, nodePort)) {
-            vs.push(`  -> ${ep.text.padEnd(26)}Masq    1      0          0`);
+            vs.push(realServerLine(ep));
             if (ep.node === node) loopBack.add(`${formatIp(ep.ip)},${sp.protocol}:${ep.port},${formatIp(ep.ip)}`);
         }
     };
@@ -311,7 +311,7 @@ export function serviceRules(model: ClusterModel, service: { readonly key: strin
         for (const sp of ports) {
             const add = (address: number, port: number, nodePort: boolean) => {
                 lines.push(virtualServerText(sp, address, port, model.proxy.scheduler));
-                for (const ep of realServers(model, sp, node, nodePort)) lines.push(`  -> ${ep.text.padEnd(26)}Masq    1      0          0`);
+                for (const ep of realServers(model, sp, node, nodePort)) lines.push(realServerLine(ep));
             };
             if (sp.vip !== undefined) add(sp.vip, sp.port.port, false);
             if (sp.nodePort !== undefined) for (const a of node.addresses) add(a.address, sp.nodePort, true);
