@@ -176,6 +176,7 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await page.locator('#reply').check();
         expect(await page.locator('svg.body g.step[data-path="reply"]').count()).toBe(t.reply!.hops.flatMap(h => h.steps).length);
         expect(await page.locator('svg.body g.ending').count()).toBe(2);
+        await page.locator('svg.body g.step[data-path="reply"]').first().click();
         await page.screenshot({ path: path.join(OUT, 'pod-to-pod-with-reply.png'), fullPage: false });
 
         // Hidden and shown again (a reload with the saved state): same trace, same step, marked not current.

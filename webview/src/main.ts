@@ -49,8 +49,10 @@ function restoreState(): PanelState {
         uri: typeof s.uri === 'string' ? s.uri : undefined,
         flow: typeof s.flow === 'string' ? s.flow : undefined,
         trace: isToWebview({ type: 'trace', uri: '', flow: '', current: false, trace: s.trace }) ? s.trace : undefined,
-        // A restored trace was computed before the reload: not current until the extension answers.
+        // A restored trace was computed before the panel was hidden or the window reloaded:
+        // not current until the extension answers with a fresh one.
         current: false,
+        staleReason: 'shown as it was before the panel was hidden; waiting for the language server',
         selected: typeof s.selected === 'number' ? s.selected : 0,
         showReply: s.showReply === true,
         choice: typeof s.choice === 'number' ? s.choice : undefined,
