@@ -213,3 +213,54 @@ describe('serviceRules (hovers)', () => {
         }
     });
 });
+
+describe('more edges', () => {
+    it('positions reported for hits are the rule numbers in the printed chain', async () => {
+        const { result: { model } } = await load(withProxy('iptables').replace('  host outside', `  service second { clusterIP 10.96.0.30 port 443/tcp targetPort 8443 selector app=web }
+  service third { clusterIP 10.96.0.31 port 53/udp selector app=web }
+  host outside`));
+        const text = nodeRuleset(model, model.nodeByName.get('n1')!, { table: 'nat' });
+        const services = text.split('\n').filter(l => l.startsWith('-A KUBE-SERVICES '));
+        for (const [vip, port, proto] of [['10.96.0.10', 80, 'tcp'], ['10.96.0.30', 443, 'tcp'], ['10.96.0.31', 53, 'udp']] as const) {
+            const r = hook('PREROUTING', ctxFor(model, 'n1'), { ...tcp('10.244.1.9', vip, port), protocol: proto });
+            const hit = r.hits.find(h => h.chain === 'KUBE-SERVICES')!;
+            expect(services[hit.position! - 1]).toBe(hit.rule);
+        }
+        const np = hook('PREROUTING', ctxFor(model, 'n1'), tcp('100.100.137.50', '100.100.137.201', 30080));
+        const last = np.hits.find(h => h.chain === 'KUBE-SERVICES')!;
+        expect(last.position).toBe(services.length);
+        expect(services[services.length - 1]).toBe(last.rule);
+    });
+
+    it('ipvs, externalTrafficPolicy Local: a node without a local real server answers port unreachable (NO_LOCAL_ENDPOINT)', async () => {
+        const { result: { model } } = await load(withProxy('ipvs').replace('selector app=web }', 'selector app=web externalTrafficPolicy Local }'));
+        const onN1 = hook('INPUT', ctxFor(model, 'n1'), tcp('100.100.137.50', '100.100.137.201', 30080));
+        expect(onN1.ipvs?.realServer).toBe('10.244.1.2:8080'); // n1's own endpoint only
+        expect(onN1.alternatives).toHaveLength(1);
+        const { result: { model: m2 } } = await load(withProxy('ipvs').replace('selector app=web }', 'selector app=web externalTrafficPolicy Local }').replace('pod a 10.244.1.2 labels app=web', ''));
+        const none = hook('INPUT', ctxFor(m2, 'n1'), tcp('100.100.137.50', '100.100.137.201', 30080));
+        expect(none.verdict).toBe('REJECT');
+        expect(none.disposition).toBe('NO_LOCAL_ENDPOINT');
+        const pre = hook('PREROUTING', ctxFor(m2, 'n1'), tcp('100.100.137.50', '100.100.137.201', 30080));
+        expect(pre.packet.mark).toBe(0); // KUBE-NODE-PORT-LOCAL-TCP: RETURN, the client address is kept
+    });
+
+    it('userspace: a service without endpoints is closed by kube-proxy (NO_ENDPOINTS)', async () => {
+        const { result: { model } } = await load(withProxy('userspace'));
+        const r = hook('PREROUTING', ctxFor(model, 'n1', { inDev: 'cni0' }), tcp('10.244.1.9', '10.96.0.11', 81));
+        expect(r.verdict).toBe('DROP');
+        expect(r.disposition).toBe('NO_ENDPOINTS');
+        expect(r.hits[r.hits.length - 1].rule).toContain('closes the connection');
+    });
+
+    it('Calico: the node\'s own traffic leaving by tunl0 is masqueraded to tunl0\'s address', async () => {
+        const { result: { model } } = await loadExample('calico-ipip.knet');
+        const node01 = model.nodeByName.get('node01')!;
+        const tunl0 = devAddress(node01, 'tunl0');
+        const r = hook('POSTROUTING', ctxFor(model, 'node01', { outDev: 'tunl0', outDevAddress: tunl0 }), tcp('100.100.137.201', '10.244.140.66', 80));
+        expect(r.packet.src).toBe(tunl0);
+        expect(r.hits[r.hits.length - 1].rule).toMatch(/^-A cali-POSTROUTING -o tunl0 .*-j MASQUERADE/);
+        const fromTunnel = hook('POSTROUTING', ctxFor(model, 'node01', { outDev: 'tunl0', outDevAddress: tunl0 }), { ...tcp('0.0.0.0', '10.244.140.66', 80), src: tunl0 });
+        expect(fromTunnel.snat).toBeUndefined();
+    });
+});
