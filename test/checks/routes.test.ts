@@ -64,6 +64,14 @@ describe('missing-route', () => {
         expect(await expectFixed(text, r)).toContain('10.244.2.5 dev cali0000000002 scope link');
     });
 
+    it('reports a route into flannel.1 via an address that is no node\'s VTEP, fixed to the right one', async () => {
+        const text = table('\n      10.244.2.0/24 via 10.244.9.0 dev flannel.1 onlink');
+        const r = await only(text, 'missing-route');
+        expect(r.text).toBe('10.244.9.0');
+        expect(r.message).toContain("node03 routes podCIDR 10.244.2.0/24 of node02 via 10.244.9.0 on flannel.1, which is not a node's VTEP address");
+        expect(await expectFixed(text, r)).toContain('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
+    });
+
     it('reports a gateway on no connected subnet, not one with onlink or reached by a link route', async () => {
         const r = await only(table('\n      10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink\n      10.99.0.0/24 via 192.168.7.1 dev ens192'), 'missing-route');
         expect(r.text).toBe('192.168.7.1');

@@ -16,7 +16,7 @@ import { RouteTable, formatRoute } from '../model/route-table';
 import type { Network, Node, Pod, Route, Span } from '../model/types';
 import { type Finding, type Fix, Codes } from './finding';
 import type { CheckContext } from './context';
-import { listOf, nodeRanges } from './ranges';
+import { type NodeRange, listOf, nodeRanges } from './ranges';
 
 export function checkMissingRoutes(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
@@ -166,6 +166,7 @@ function coverage(ctx: CheckContext): Finding[] {
     if (declaring.length === 0) return out;
     const targets = model.nodes.filter(n => !ctx.isFaulted(n)).flatMap(n => nodeRanges(model, n)
         .filter(r => !ctx.isFaulted(r.cidr)).map(r => ({ node: n, range: r })));
+    const peers = overlayPeers(ctx);
     for (const node of declaring) {
         const routes = node.declaredRoutes!.filter(r => r.table === 'main');
         const table = new RouteTable(routes);
@@ -175,6 +176,7 @@ function coverage(ctx: CheckContext): Finding[] {
             return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
         };
         const missing = targets.filter(t => t.node !== node && !(reaches(t.range.cidr.network) && reaches(t.range.cidr.last)));
+        out.push(...nextHops(ctx, node, table, targets.filter(t => t.node !== node && !missing.includes(t)), peers));
         const local = localRoutes(ctx, node, table);
         if ((missing.length === 0 && local.lines.length === 0) || !node.routesSpan) continue;
         // The routes the CNI would program for those ranges, as `ip route` prints them.
@@ -199,6 +201,54 @@ function coverage(ctx: CheckContext): Finding[] {
             message: `${node.name}'s routes have ${problems.join('; and ')}`,
             related: missing.slice(0, 10).filter(m => m.range.span).map(m => ({ span: m.range.span!, message: `${m.range.label} of ${m.node.name}` })),
             fixes: fix ? [fix] : undefined,
+        });
+    }
+    return out;
+}
+
+interface Target { readonly node: Node; readonly range: NodeRange }
+
+/** The overlay device and, per node, the next hop its routes must name (flannel: the VTEP; tunl0: the node). */
+function overlayPeers(ctx: CheckContext): { device: string; hop: Map<Node, Ip>; known: Set<Ip> } | undefined {
+    const { model } = ctx;
+    const cni = model.cni;
+    const hop = new Map<Node, Ip>();
+    let device: string | undefined;
+    if (cni.plugin === 'flannel' && cni.backend === 'vxlan') {
+        device = `flannel.${cni.vni}`;
+        for (const n of model.nodes) if (n.podCidr) hop.set(n, n.podCidr.network);
+    } else if (cni.plugin === 'calico' && cni.backend === 'vxlan') {
+        device = 'vxlan.calico';
+        for (const n of model.nodes) if (n.blocks[0]) hop.set(n, n.blocks[0].network);
+    } else if (cni.plugin === 'calico' && cni.backend === 'ipip') {
+        device = 'tunl0';
+        for (const n of model.nodes) if (n.addresses[0]) hop.set(n, n.addresses[0].address);
+    }
+    return device ? { device, hop, known: new Set(hop.values()) } : undefined;
+}
+
+/**
+ * A route into the overlay must name a next hop the daemon knows: flanneld writes a
+ * neighbour entry per node's VTEP, Felix a tunnel per node. Any other next hop is never
+ * resolved, and the packets are lost on the sending node.
+ */
+function nextHops(ctx: CheckContext, node: Node, table: RouteTable, reached: Target[], peers: ReturnType<typeof overlayPeers>): Finding[] {
+    if (!peers) return [];
+    const out: Finding[] = [];
+    const seen = new Set<Route>();
+    for (const t of reached) {
+        const r = table.lookup(t.range.cidr.network);
+        if (!r || r.dev !== peers.device || r.gateway === undefined || peers.known.has(r.gateway) || seen.has(r) || ctx.isFaulted(r) || !r.spans?.gateway) continue;
+        seen.add(r);
+        ctx.fault(r);
+        const want = peers.hop.get(t.node);
+        const what = peers.device === 'tunl0' ? 'a node address' : `a node's VTEP address`;
+        out.push({
+            code: Codes.missingRoute, severity: 'error', span: r.spans.gateway,
+            message: `${node.name} routes ${t.range.label} of ${t.node.name} via ${formatIp(r.gateway)} on ${peers.device}, which is not ${what}: ${peers.device === 'tunl0' ? 'the tunnel has no such peer' : 'flanneld wrote no neighbour entry for it'}, so the packets never leave ${node.name}${want !== undefined ? `; ${t.node.name} is ${formatIp(want)}` : ''}`,
+            related: t.range.span ? [{ span: t.range.span, message: `${t.range.label} of ${t.node.name}` }] : undefined,
+            fixes: want !== undefined && r.destination.network === t.range.cidr.network && r.destination.length === t.range.cidr.length
+                ? [{ title: `Route via ${formatIp(want)} (${t.node.name})`, edits: [{ span: r.spans.gateway, newText: formatIp(want) }] }] : undefined,
         });
     }
     return out;
