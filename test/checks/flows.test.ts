@@ -16,8 +16,9 @@ describe('unreachable-flow', () => {
         expect(r.message).toMatch(/^flow jumbo ends MTU_EXCEEDED at .*web/);
     });
 
-    it('is quiet for a flow that is delivered, and one that fits', async () => {
+    it('is quiet for a flow that is delivered, one that fits, and one that leaves the cluster', async () => {
         expect(await check(nodes('  flow ok: web -> api icmp\n  flow fits: web -> api icmp size 1450 df'))).toEqual([]);
+        expect(await check(nodes('  host internet 8.8.8.8\n  flow out: web -> internet icmp'))).toEqual([]);
     });
 
     it('skips a flow whose end already carries an error (one fault, one diagnostic)', async () => {
