@@ -119,6 +119,26 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await page.context().close();
     });
 
+    it('says what to do before any trace, and shows the server\'s error without losing the drawing', async () => {
+        const page = await open();
+        expect(await page.locator('#empty').textContent()).toContain('Put the cursor on a flow');
+        expect(await page.locator('#export').isDisabled()).toBe(true);
+        await send(page, { type: 'error', message: 'the language server is starting' });
+        expect(await page.locator('#status').textContent()).toBe('the language server is starting');
+        await show(page, seed.trace);
+        expect(await page.locator('#empty').isVisible()).toBe(false);
+        await send(page, { type: 'error', flow: 'cross-node-clusterip', message: 'no trace: request failed' });
+        expect(await page.locator('#status').getAttribute('class')).toBe('error');
+        expect(await page.locator('svg.body g.step').count()).toBeGreaterThan(0);
+        expect(await page.locator('#diagram').getAttribute('class')).toContain('stale');
+        // Malformed messages are ignored, not drawn.
+        await page.evaluate(() => window.postMessage({ type: 'trace', uri: 'u', flow: 'f', current: true, trace: { hops: 'x' } }, '*'));
+        await page.evaluate(() => window.postMessage('<img src=x>', '*'));
+        expect(await page.locator('svg.head .title').textContent()).toContain('cross-node-clusterip');
+        expect(pageErrors(page)).toEqual([]);
+        await page.context().close();
+    });
+
     it('shows too-big ending MTU_EXCEEDED in the sending pod', async () => {
         const page = await open();
         const t = await exampleTrace('flannel-vxlan.knet', 'too-big');

@@ -127,7 +127,7 @@ function render(): void {
         layout = undefined;
         drawn = undefined;
         select(headSvg).selectAll('*').remove();
-        select(bodySvg).selectAll('*').remove().attr('width', 0).attr('height', 0);
+        select(bodySvg).selectAll('*').remove();
         select(bodySvg).attr('width', 0).attr('height', 0);
         empty.style('display', '').text('Put the cursor on a flow in a .knet file to see its packet trace here.');
         details.selectAll('*').remove();
