@@ -80,6 +80,10 @@ function build(model: ClusterModel, node: Node): BaseChains {
     const numberIn = (rules: Rule[]) => rules.map((r, i) => ({ ...r, position: i + 1 }));
     const cni = cniChains(model, node);
     const newState = '-m conntrack --ctstate NEW';
+    // KUBE-PROXY-FIREWALL (loadBalancerSourceRanges) and filter KUBE-NODEPORTS (health check
+    // ports) are empty for what a .knet file can declare; their jumps are there all the same.
+    const firewall = comment('kubernetes load balancer firewall');
+    const none = (): readonly Rule[] => [];
     return {
         nat: {
             PREROUTING: numberIn([j('nat', 'PREROUTING', `-A PREROUTING ${portals} -j KUBE-SERVICES`, 'nat-prerouting', 'jump services', 'KUBE-SERVICES', natServices)]),
@@ -91,16 +95,20 @@ function build(model: ClusterModel, node: Node): BaseChains {
         },
         filter: {
             INPUT: numberIn([
+                j('filter', 'INPUT', `-A INPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-input', undefined, 'KUBE-PROXY-FIREWALL', none),
+                j('filter', 'INPUT', `-A INPUT ${comment('kubernetes health check service ports')} -j KUBE-NODEPORTS`, 'filter-input', undefined, 'KUBE-NODEPORTS', none),
                 j('filter', 'INPUT', `-A INPUT ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-input', 'ct state new jump nodeport-endpoints-check', 'KUBE-EXTERNAL-SERVICES', externalServices),
                 j('filter', 'INPUT', '-A INPUT -j KUBE-FIREWALL', 'filter-input', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
             ]),
             FORWARD: numberIn([
+                j('filter', 'FORWARD', `-A FORWARD ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-forward', undefined, 'KUBE-PROXY-FIREWALL', none),
                 j('filter', 'FORWARD', `-A FORWARD ${comment('kubernetes forwarding rules')} -j KUBE-FORWARD`, 'filter-forward', undefined, 'KUBE-FORWARD', () => kubeForward),
                 j('filter', 'FORWARD', `-A FORWARD ${newState} ${portals} -j KUBE-SERVICES`, 'filter-forward', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
                 j('filter', 'FORWARD', `-A FORWARD ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-forward', undefined, 'KUBE-EXTERNAL-SERVICES', externalServices),
                 ...cni.forward,
             ]),
             OUTPUT: numberIn([
+                j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-output', undefined, 'KUBE-PROXY-FIREWALL', none),
                 j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${portals} -j KUBE-SERVICES`, 'filter-output', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
                 j('filter', 'OUTPUT', '-A OUTPUT -j KUBE-FIREWALL', 'filter-output', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
             ]),
