@@ -3,7 +3,7 @@
  * without a flow, a table of every flow; with one, its hop-by-hop trace (or the Trace as JSON).
  */
 import type { ClusterModel, Flow } from '../model/types';
-import { formatTrace, summarizeTrace, traceFlow } from '../sim';
+import { formatTrace, traceFlow } from '../sim';
 import type { Trace } from '../protocol/trace';
 import { loadFile } from './main';
 import { UsageError } from './usage';
@@ -79,6 +79,5 @@ export function flowTable(traces: readonly Trace[]): string {
     const head = ['FLOW', 'DISPOSITION', 'PATH MTU', 'WHERE'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
     const line = (r: string[]) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ').trimEnd();
-    void summarizeTrace;
     return [line(head), ...rows.map(line)].join('\n') + '\n';
 }

@@ -6,7 +6,7 @@
  */
 import { type Ip, formatIp, parseIp } from '../model/address';
 import { fnv1a } from '../model/names';
-import type { ClusterModel, Flow, Origin } from '../model/types';
+import type { ClusterModel, Flow } from '../model/types';
 import type { Alternative, FlowInfo, Trace } from '../protocol/trace';
 import type { L4Protocol } from './netfilter/types';
 import { localRoute } from './addressing';
@@ -161,10 +161,8 @@ function startOf(model: ClusterModel, flow: Flow, w: Walk, choice: number): Star
     if (!src) return w.fail(nowhere, blank, 'NO_ROUTE', flow.sourceText, `the flow's source '${flow.sourceText}' names no pod, node or host`, flow.origin);
     let place: Place;
     let note = '';
-    let origin: Origin;
     if (src.kind === 'pod') {
         const pod = src.pod;
-        origin = pod.origin;
         if (pod.noNetwork) {
             const p = placeOf(model, pod.netns());
             return w.fail(p, blank, 'NO_INTERFACE', `${pod.name}`, `${pod.name} has network none: only lo, no interface to send from`, pod.origin);
@@ -174,12 +172,9 @@ function startOf(model: ClusterModel, flow: Flow, w: Walk, choice: number): Star
         if (src.container) note = note ? `${note}, container ${src.container}` : `from container ${src.container}, sharing the pod's namespace through its pause container`;
     } else if (src.kind === 'node') {
         place = placeOf(model, src.node.netns());
-        origin = src.node.origin;
     } else {
         place = placeOf(model, src.host.netns());
-        origin = src.host.origin;
     }
-    void origin;
     const t = flow.target;
     if (!t) return w.fail(place, blank, 'NO_ROUTE', flow.targetText, `the flow's destination '${flow.targetText}' resolves to nothing`, flow.origin);
     switch (t.kind) {

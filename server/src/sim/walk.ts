@@ -12,8 +12,8 @@
  */
 import { type Ip, formatIp } from '../model/address';
 import { formatRoute } from '../model/route-table';
-import type { ClusterModel, Host, Link, Netns, Network, Node, Origin, Pod, Route, Span } from '../model/types';
-import type { Alternative, Disposition, FieldChange, Hop, NamespaceKind, Step, StepKind } from '../protocol/trace';
+import type { ClusterModel, Link, Network, Node, Origin, Pod, Route, Span } from '../model/types';
+import type { Alternative, Disposition, FieldChange, Hop, Step, StepKind } from '../protocol/trace';
 import {
     clusterInternal, isLocal, localRoute, networkHolding, networkTable, nodeLeasing, nodeOnNetwork, podOnBridge,
     primaryAddress, replySource, sourceAddress,
@@ -21,6 +21,8 @@ import {
 import { runHook } from './netfilter';
 import type { Hook, HookContext, HookResult, RuleHit } from './netfilter/types';
 import { portmapHook } from './portmap';
+import { natSummary, hitText, lastDeciding } from './nat-text';
+import { type Place, OUTSIDE, networkPlace, placeOf } from './place';
 import {
     type Encapsulation, type InnerPacket, type SimPacket, OVERHEAD, changesBetween, flowHashPort, toPacket, tupleText,
     wireDf, wireDst, wireLength, wireSrc,
@@ -28,20 +30,6 @@ import {
 
 /** Steps after which a walk is taken for a loop the TTL has not caught yet. */
 export const MAX_STEPS = 400;
-
-/** A namespace as the walk visits it. */
-export interface Place {
-    /** Netns id ("node:node01", "pod:default/web", "host:client") or "net:lan" / "outside". */
-    readonly id: string;
-    readonly kind: NamespaceKind;
-    readonly label: string;
-    readonly ns?: Netns;
-    /** The node whose root namespace this is (iptables lives here). */
-    readonly node?: Node;
-    readonly pod?: Pod;
-    readonly host?: Host;
-    readonly network?: Network;
-}
 
 /** A NAT conntrack made on the way out, reversed for the reply. */
 export interface NatRecord {
@@ -69,7 +57,7 @@ export type Action =
     | { kind: 'ip-in'; place: Place; inDev: string; pkt: SimPacket; prerouted?: boolean }
     | { kind: 'l2-in'; place: Place; dev: string; pkt: SimPacket; l2: Ip }
     | { kind: 'local'; place: Place; inDev: string; pkt: SimPacket; route: Route }
-    | { kind: 'route-out'; place: Place; pkt: SimPacket; forwarded: boolean; inDev?: string; hooked?: boolean }
+    | { kind: 'route-out'; place: Place; pkt: SimPacket; forwarded: boolean; inDev?: string }
     | { kind: 'send'; place: Place; route: Route; pkt: SimPacket; forwarded: boolean; inDev?: string }
     | { kind: 'wire'; network: Network; pkt: SimPacket; nexthop: Ip; from: string; vlan?: number }
     | { kind: 'gateway'; network: Network; pkt: SimPacket }
@@ -93,29 +81,6 @@ export interface WalkOptions {
     readonly conntrack?: readonly NatRecord[];
 }
 
-export function placeOf(model: ClusterModel, ns: Netns): Place {
-    if (ns.kind === 'node') {
-        const node = model.nodeByName.get(ns.name) ?? model.nodes.find(n => `node:${n.name}` === ns.id);
-        return { id: ns.id, kind: 'node', label: ns.name, ns, node };
-    }
-    if (ns.kind === 'pod') {
-        const pod = model.podByKey.get(ns.id.slice(4));
-        return { id: ns.id, kind: 'pod', label: pod?.name ?? ns.name, ns, pod };
-    }
-    const host = model.hostByName.get(ns.name);
-    return { id: ns.id, kind: 'host', label: ns.name, ns, host };
-}
-
-export function podPlace(model: ClusterModel, pod: Pod): Place {
-    return pod.hostNetwork ? placeOf(model, pod.node.netns()) : placeOf(model, pod.netns());
-}
-
-function networkPlace(network: Network): Place {
-    return { id: `net:${network.name}`, kind: 'network', label: network.name, network };
-}
-
-const OUTSIDE: Place = { id: 'outside', kind: 'outside', label: 'outside' };
-
 export class Walk {
     private readonly hops: Hop[] = [];
     private hop?: Hop;
@@ -130,10 +95,6 @@ export class Walk {
     private fragNeeded?: { mtu: number; from: string };
 
     constructor(private readonly model: ClusterModel, private readonly options: WalkOptions = {}) { }
-
-    private get reply(): boolean {
-        return this.options.conntrack !== undefined;
-    }
 
     // ------------------------------------------------------------------ recording
 
@@ -218,7 +179,7 @@ export class Walk {
             case 'ip-in': return this.ipIn(a.place, a.inDev, a.pkt, a.prerouted ?? false);
             case 'l2-in': return this.l2In(a.place, a.dev, a.pkt, a.l2);
             case 'local': return this.local(a.place, a.inDev, a.pkt, a.route);
-            case 'route-out': return this.routeOut(a.place, a.pkt, a.forwarded, a.inDev, a.hooked ?? false);
+            case 'route-out': return this.routeOut(a.place, a.pkt, a.forwarded, a.inDev);
             case 'send': return this.send(a.place, a.route, a.pkt, a.forwarded, a.inDev);
             case 'wire': return this.wire(a.network, a.pkt, a.nexthop, a.from, a.vlan);
             case 'gateway': return this.gateway(a.network, a.pkt);
@@ -255,7 +216,7 @@ export class Walk {
             this.meetMtu(place.ns?.links.get('lo')?.mtu ?? 65536, pkt);
             const hooked = this.hook('OUTPUT', place, pkt, { outDev: 'lo' });
             if (!hooked) return undefined;
-            if (hooked.pkt.inner.dst !== pkt.inner.dst) return { kind: 'route-out', place, pkt: hooked.pkt, forwarded: false, hooked: true };
+            if (hooked.pkt.inner.dst !== pkt.inner.dst) return { kind: 'route-out', place, pkt: hooked.pkt, forwarded: false };
             return { kind: 'local', place, inDev: 'lo', pkt: hooked.pkt, route: r };
         }
         if (this.blocked(place, r, pkt, undefined)) return undefined;
@@ -264,7 +225,7 @@ export class Walk {
         if (!hooked) return undefined;
         if (hooked.pkt.inner.dst !== pkt.inner.dst) {
             // OUTPUT's DNAT makes the kernel route again (ip_route_me_harder).
-            return { kind: 'route-out', place, pkt: hooked.pkt, forwarded: false, hooked: true };
+            return { kind: 'route-out', place, pkt: hooked.pkt, forwarded: false };
         }
         return { kind: 'send', place, route: r, pkt: hooked.pkt, forwarded: false };
     }
@@ -542,7 +503,7 @@ export class Walk {
         const res = h.result;
         if (res?.ipvs || (res?.dnat && h.pkt.inner.dst !== pkt.inner.dst)) {
             // IPVS acts at LOCAL_IN after the local lookup, then sends the packet on to the real server.
-            return { kind: 'route-out', place, pkt: h.pkt, forwarded: false, inDev, hooked: true };
+            return { kind: 'route-out', place, pkt: h.pkt, forwarded: false, inDev };
         }
         const redirect = res?.redirectedToProxy ?? this.redirect;
         if (redirect) {
@@ -607,8 +568,7 @@ export class Walk {
     }
 
     /** Route lookup of the outermost destination, then out (outer packets, ipvs and OUTPUT re-routes). */
-    private routeOut(place: Place, pkt: SimPacket, forwarded: boolean, inDev: string | undefined, hooked: boolean): Action | undefined {
-        const ns = place.ns!;
+    private routeOut(place: Place, pkt: SimPacket, forwarded: boolean, inDev: string | undefined): Action | undefined {
         const dst = wireDst(pkt);
         const found = this.lookup(place, dst);
         if (!found) {
@@ -622,8 +582,6 @@ export class Walk {
         if (this.blocked(place, r, pkt, inDev)) return undefined;
         const dev = r.dev ?? r.nexthops?.[0]?.dev;
         this.routeStep(place, r, pkt, { inDevice: inDev, outDevice: dev });
-        void hooked;
-        void ns;
         return { kind: 'send', place, route: r, pkt, forwarded, inDev };
     }
 
@@ -981,28 +939,4 @@ function fmt(e: { ip: Ip; port?: number }): string {
     return e.port !== undefined ? `${formatIp(e.ip)}:${e.port}` : formatIp(e.ip);
 }
 
-function hitText(h: RuleHit): string {
-    return h.table === 'nat' || h.table === 'filter' || h.table === 'mangle' ? `-t ${h.table} ${h.rule}` : `${h.table}: ${h.rule}`;
-}
-
-/** The rule that decided: the last DNAT/MASQUERADE/verdict hit, else the last one. */
-function lastDeciding(hits: readonly RuleHit[]): RuleHit | undefined {
-    for (let i = hits.length - 1; i >= 0; i--) if (/-j (DNAT|MASQUERADE|SNAT|REJECT|DROP|REDIRECT)|dnat|masquerade|reject|drop/.test(hits[i].rule)) return hits[i];
-    return hits[hits.length - 1];
-}
-
-function natSummary(hook: Hook, r: HookResult, bridged: boolean): string {
-    // Each chain once, in the order the walk entered it (a RETURN revisits its caller).
-    const chains: string[] = [];
-    for (const h of r.hits) if (h.chain !== hook && !chains.includes(h.chain)) chains.push(h.chain);
-    const path = chains.join(' → ');
-    const where = `${hook}${bridged ? ' (br_netfilter, bridged)' : ''}`;
-    let what = '';
-    if (r.ipvs) what = `IPVS ${r.ipvs.virtualServer.replace(/\s+/g, ' ')} → ${r.ipvs.realServer.replace(/\s+/g, ' ')}`;
-    else if (r.redirectedToProxy) what = `REDIRECT to kube-proxy port ${r.redirectedToProxy.port}`;
-    else if (r.dnat) what = `DNAT to ${formatIp(r.dnat.to)}${r.dnat.port !== undefined ? `:${r.dnat.port}` : ''}`;
-    if (r.snat) what += `${what ? ', ' : ''}${r.snat.masquerade ? 'MASQUERADE' : 'SNAT'} to ${formatIp(r.snat.to)}`;
-    if (r.verdict !== 'ACCEPT') what += `${what ? ', ' : ''}${r.verdict}`;
-    if (!what && r.packet.mark) what = `mark 0x${r.packet.mark.toString(16)}`;
-    return `${where}: ${path || hook}${what ? ` — ${what}` : ''}`;
-}
+export { type Place, placeOf, podPlace } from './place';
