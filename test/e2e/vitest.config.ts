@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
     test: {
         root: new URL('../..', import.meta.url).pathname,
-        include: ['test/e2e/**/*.e2e.test.ts'],
+        // Not *.test.ts: the unit run (npm test, test/**/*.test.ts) must not pick these up.
+        include: ['test/e2e/**/*.e2e.ts'],
         testTimeout: 180_000,
         hookTimeout: 180_000,
         pool: 'forks',

@@ -1,6 +1,6 @@
 ;;; eglot.el --- Emacs 28 + eglot as an LSP client of `knet-language-server --stdio'  -*- lexical-binding: t -*-
 ;; Opens a .knet file, waits for the server's diagnostics (through flymake), asks for a
-;; hover, writes what arrived as JSON and exits.  The test (emacs.e2e.test.ts) judges it.
+;; hover, writes what arrived as JSON and exits.  The test (emacs.e2e.ts) judges it.
 ;; Environment: KNET_SERVER, KNET_FILE, KNET_HOVER_LINE / KNET_HOVER_COL (0-based),
 ;; KNET_OUT, KNET_WAIT_MS.
 (require 'eglot)

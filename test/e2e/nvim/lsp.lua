@@ -1,6 +1,6 @@
 -- Neovim 0.7 as an LSP client of `knet-language-server --stdio`: open a .knet file, wait
 -- for its diagnostics, ask for a hover, write what arrived as JSON and quit. The test
--- (neovim.e2e.test.ts) judges the result; this script only reports.
+-- (neovim.e2e.ts) judges the result; this script only reports.
 -- Environment: KNET_SERVER (the bin script), KNET_FILE, KNET_HOVER_LINE/KNET_HOVER_COL
 -- (0-based), KNET_OUT (the JSON report), KNET_WAIT_MS.
 local server = os.getenv('KNET_SERVER')

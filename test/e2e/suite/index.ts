@@ -4,7 +4,7 @@
  * API the way other extensions and VS Code itself do: `getDiagnostics`, the hover, code
  * action and CodeLens providers, the command, the language client's custom request.
  * Each check's outcome goes to the JSON file named by KNET_E2E_RESULTS; the reference
- * answers (from the `knet` CLI) come from KNET_E2E_SPEC. Bundled by extension-host.e2e.test.ts.
+ * answers (from the `knet` CLI) come from KNET_E2E_SPEC. Bundled by extension-host.e2e.ts.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
