@@ -32,6 +32,9 @@ function isMultilineBlock(node: AstNode): boolean {
     return ast.isCluster(node) || ast.isNode(node) || ast.isService(node) || ast.isRoutes(node) || ast.isPod(node);
 }
 
+/** Offset of each pod's `{` (-1: none), looked up once per pod rather than once per option. */
+const podBraces = new WeakMap<AstNode, number>();
+
 /** True when `node` is an item of a block laid out one per line. */
 function isLineItem(node: AstNode): boolean {
     const c = node.$container;
@@ -41,8 +44,9 @@ function isLineItem(node: AstNode): boolean {
     if (ast.isDocument(c)) return true;
     if (ast.isPod(c) && node.$containerProperty === 'options') {
         // options written after the pod's `{` are block items; those on the pod line are not
-        const brace = GrammarUtils.findNodeForKeyword(c.$cstNode, '{');
-        return !!brace && (node.$cstNode?.offset ?? 0) > brace.offset;
+        let brace = podBraces.get(c);
+        if (brace === undefined) podBraces.set(c, brace = GrammarUtils.findNodeForKeyword(c.$cstNode, '{')?.offset ?? -1);
+        return brace >= 0 && (node.$cstNode?.offset ?? 0) > brace;
     }
     return false;
 }
@@ -58,10 +62,8 @@ function startsLine(leaf: CstNode): number | undefined {
     return undefined;
 }
 
-/** No space before these tokens, in these containers. */
-function glueBefore(prev: CstNode, cur: CstNode): boolean {
-    const k = keyword(cur);
-    const p = keyword(prev);
+/** No space before these tokens, in these containers (`k`, `p`: the keyword texts of `cur` and `prev`). */
+function glueBefore(prev: CstNode, cur: CstNode, k: string | undefined, p: string | undefined): boolean {
     if (k === ',' || k === '/' || p === '/') return true;
     if (k === ':') return true; // `NAME:` of a flow, `DST:PORT`, `container:PORT`
     if (p === ':' && !ast.isFlow(prev.astNode)) return true; // `:PORT`, but `flow NAME: SRC`
@@ -72,47 +74,43 @@ function glueBefore(prev: CstNode, cur: CstNode): boolean {
     return false;
 }
 
-function newlines(text: string): number {
-    let n = 0;
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
-    return n;
-}
 
 /** The whitespace each gap between tokens should hold: `gaps[i]` precedes `leaves[i]`, the last one ends the file. */
 export function canonicalGaps(text: string, leaves: readonly CstNode[]): string[] {
+    // each leaf's keyword text and comment kind, read once (grammarSource and text are not free)
+    const kw = leaves.map(keyword);
+    const comment = leaves.map(l => isComment(l) ? (text.charCodeAt(l.offset + 1) === 47 ? 'line' : 'block') : undefined);
+    const opensAt = (i: number) => kw[i] === '{' && isMultilineBlock(leaves[i].astNode);
     const gaps: string[] = [];
     let depth = 0;
     for (let i = 0; i < leaves.length; i++) {
         const cur = leaves[i];
-        const prev = i > 0 ? leaves[i - 1] : undefined;
-        if (!prev) { gaps.push(''); if (opens(cur)) depth++; continue; }
-        const original = text.slice(prev.end, cur.offset);
-        const hadNewline = newlines(original) > 0;
-        const blank = newlines(original) > 1;
-        const k = keyword(cur);
+        if (i === 0) { gaps.push(''); if (opensAt(0)) depth++; continue; }
+        const prev = leaves[i - 1];
+        let breaks = 0;
+        for (let j = prev.end; j < cur.offset; j++) if (text.charCodeAt(j) === 10) breaks++;
+        const hadNewline = breaks > 0;
+        const k = kw[i];
         const closes = k === '}' && isMultilineBlock(cur.astNode);
         if (closes) depth = Math.max(0, depth - 1);
         let line: number | undefined;
-        if (isComment(cur)) line = hadNewline ? 0 : undefined;
+        if (comment[i]) line = hadNewline ? 0 : undefined;
         else if (closes) line = 0;
-        else if (prev.text.startsWith('//') || (isComment(prev) && hadNewline)) line = startsLine(cur) ?? 1;
-        else if (keyword(prev) === '{' && isMultilineBlock(prev.astNode)) line = startsLine(cur) ?? 0;
+        else if (comment[i - 1] === 'line' || (comment[i - 1] && hadNewline)) line = startsLine(cur) ?? 1;
+        else if (opensAt(i - 1)) line = startsLine(cur) ?? 0;
         else line = startsLine(cur);
         if (line !== undefined) {
-            const keepBlank = blank && !closes && !(keyword(prev) === '{');
+            const keepBlank = breaks > 1 && !closes && kw[i - 1] !== '{';
             gaps.push((keepBlank ? '\n\n' : '\n') + INDENT.repeat(depth + line));
         } else {
-            gaps.push(glueBefore(prev, cur) ? '' : ' ');
+            gaps.push(glueBefore(prev, cur, k, kw[i - 1]) ? '' : ' ');
         }
-        if (opens(cur)) depth++;
+        if (opensAt(i)) depth++;
     }
     gaps.push('\n');
     return gaps;
 }
 
-function opens(leaf: CstNode): boolean {
-    return keyword(leaf) === '{' && isMultilineBlock(leaf.astNode);
-}
 
 /** Tokens and comments in document order (whitespace is not in the CST). */
 export function leavesOf(document: LangiumDocument): CstNode[] | undefined {
