@@ -3,7 +3,7 @@
  * the fields on which they disagree. A disagreement is a finding about the simulator (or
  * the lab): it is listed plainly with both values, never smoothed over.
  */
-import type { Header, Hop, Step, Trace } from '../protocol/trace';
+import { type Header, type Hop, type Step, type Trace, isSuccess } from '../protocol/trace';
 import type { ClusterModel } from '../model/types';
 import type { KernelObservation } from './probe';
 
@@ -16,6 +16,8 @@ export interface SimulatorView {
     /** The reply's source address as it reaches the sender. */
     readonly replySource?: string;
     readonly replyDisposition?: string;
+    /** EXITS_NETWORK: the packet left through a gateway toward the world outside the model. */
+    readonly exits: boolean;
     readonly disposition: string;
     readonly deliveredTo?: string;
     readonly arrivedAt?: string;
@@ -42,8 +44,10 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
     const steps = trace.hops.flatMap(h => h.steps.map(s => ({ hop: h, step: s })));
     const deliver = [...steps].reverse().find(x => x.step.kind === 'deliver');
     const delivered = trace.disposition === 'DELIVERED' || trace.disposition === 'EXITS_NETWORK';
-    const inner = deliver ? innermost(deliver.step) : undefined;
-    const l4 = deliver ? deliver.step.packet.headers.find(h => h.kind === 'tcp' || h.kind === 'udp' || h.kind === 'sctp') as { dstPort: number } | undefined : undefined;
+    const lastStep = steps.at(-1)?.step;
+    const inner = deliver ? innermost(deliver.step) : trace.disposition === 'EXITS_NETWORK' && lastStep ? innermost(lastStep) : undefined;
+    const l4Step = deliver?.step ?? (trace.disposition === 'EXITS_NETWORK' ? lastStep : undefined);
+    const l4 = l4Step ? l4Step.packet.headers.find(h => h.kind === 'tcp' || h.kind === 'udp' || h.kind === 'sctp') as { dstPort: number } | undefined : undefined;
     const encap = steps.find(x => x.step.kind === 'encap');
     let outer: SimulatorView['outer'];
     if (encap) {
@@ -70,7 +74,9 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
         mtuRefused = { where: local ? 'local' : silent ? 'silent' : 'icmp', mtu, from };
     }
     const reply = trace.reply;
-    const replyDeliver = reply ? [...reply.hops.flatMap(h => h.steps)].reverse().find(st => st.kind === 'deliver') : undefined;
+    // The reply's last step: its delivery back at the sender, or its exit toward a host beyond the gateway.
+    const replyEnd = reply && isSuccess(reply.disposition) ? reply.hops.flatMap(h => h.steps).at(-1) : undefined;
+    const exits = trace.disposition === 'EXITS_NETWORK';
     // A packet refused for its size on entry (a veth's receive check) never enters that namespace.
     const last = trace.hops[trace.hops.length - 1];
     const refusedOnEntry = trace.disposition === 'MTU_EXCEEDED' && last && last !== trace.hops[0]
@@ -79,13 +85,14 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
     const alternatives = (trace.alternatives ?? []).map(a => endpointId(model, a.description)).filter((x): x is string => !!x);
     return {
         delivered, disposition: trace.disposition,
-        replied: !!reply && reply.disposition === 'DELIVERED',
+        replied: !!reply && isSuccess(reply.disposition),
+        exits,
         replyDisposition: reply?.disposition,
-        replySource: replyDeliver ? innermost(replyDeliver)?.src : undefined,
+        replySource: replyEnd ? innermost(replyEnd)?.src : undefined,
         deliveredTo: delivered && deliver ? hopId(model, deliver.hop) : undefined,
         arrivedAt: delivered && inner ? `${inner.dst}${l4 ? ':' + l4.dstPort : ''}` : undefined,
         sourceSeen: delivered ? inner?.src : undefined,
-        ttlOnArrival: delivered ? inner?.ttl : undefined,
+        ttlOnArrival: delivered && !exits ? inner?.ttl : undefined,
         outer, mtuRefused, alternatives,
         reached: [...new Set(visited.map(h => hopId(model, h)).filter((x): x is string => !!x))].sort(),
     };
@@ -119,7 +126,7 @@ export function hopId(model: ClusterModel, hop: Hop): string | undefined {
 }
 
 /** "10.244.2.5:80 (KUBE-SEP-…, pod default/web on node02)" → "pod:default/web". */
-function endpointId(model: ClusterModel, description: string): string | undefined {
+export function endpointId(model: ClusterModel, description: string): string | undefined {
     const m = /pod (\S+) on /.exec(description);
     const pod = m ? model.podByKey.get(m[1]) : undefined;
     return pod ? (pod.hostNetwork ? `node:${pod.node.name}` : `pod:${pod.key}`) : undefined;
@@ -137,6 +144,13 @@ export function compare(flow: string, kernel: KernelObservation, sim: SimulatorV
         // The rest would only repeat this, except the MTU, which says why.
         diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused?.where === 'silent' ? undefined : sim.mtuRefused));
         return out.filter((d, i) => i === 0 || d.field === 'mtu refused');
+    }
+    if (kernel.delivered && sim.exits) {
+        // Beyond the gateway the model ends: the lab's stand-in host is no part of the trace.
+        diff('arrived at (after DNAT)', kernel.arrivedAt, sim.arrivedAt);
+        diff('source seen (after SNAT)', kernel.sourceSeen, sim.sourceSeen);
+        diff('outer headers on the underlay', fmtOuter(kernel.outer), fmtOuter(sim.outer));
+        return out;
     }
     if (kernel.delivered && sim.delivered) {
         const sameEndpoint = kernel.deliveredTo === sim.deliveredTo || (!!kernel.deliveredTo && sim.alternatives.includes(kernel.deliveredTo));
@@ -156,7 +170,8 @@ export function compare(flow: string, kernel: KernelObservation, sim: SimulatorV
     }
     diff('outer headers on the underlay', fmtOuter(kernel.outer), fmtOuter(sim.outer));
     // Where the packet went: only comparable when the kernel took the path the trace follows.
-    if (!kernel.delivered || kernel.deliveredTo === sim.deliveredTo) diff('namespaces reached', kernel.reached.join(', '), sim.reached.join(', '));
+    const watched = new Set(kernel.watched);
+    diff('namespaces reached', kernel.reached.join(', '), sim.reached.filter(id => watched.has(id)).join(', '));
     // The sender hears nothing of a silent drop; where it happened is in 'namespaces reached'.
     diff('mtu refused', fmtMtu(kernel.mtuRefused), fmtMtu(sim.mtuRefused?.where === 'silent' ? undefined : sim.mtuRefused));
     return out;

@@ -185,7 +185,14 @@ class Planner {
         for (const link of links) this.device(member, link, macs);
         for (const link of links) {
             const name = link.name;
-            if (link.master) this.configure.push({ argv: ip('link', 'set', name, 'master', link.master), ns, id, what: `${name} master ${link.master}`, needs: [name, link.master] });
+            if (link.master) {
+                this.configure.push({ argv: ip('link', 'set', name, 'master', link.master), ns, id, what: `${name} master ${link.master}`, needs: [name, link.master] });
+                // The bridge plugin's hairpinMode (on in flannel's and kubenet's CNI config): a pod may
+                // reach itself through its Service, the frame going back out the port it came in by.
+                if (link.kind === 'veth' && link.peer) {
+                    this.configure.push({ argv: ['bridge', '-n', ns, 'link', 'set', 'dev', name, 'hairpin', 'on'], ns, id, what: `${name} hairpin on`, needs: [name, link.master] });
+                }
+            }
             this.configure.push({ argv: ip('link', 'set', name, 'mtu', String(link.mtu)), ns, id, what: `${name} mtu ${link.mtu}`, needs: [name] });
             for (const a of link.addresses) {
                 this.configure.push({ argv: ip('addr', 'add', formatCidr(a), ...brd(a.length), 'dev', name), ns, id, what: `${name} ${formatCidr(a)}`, needs: [name] });

@@ -73,6 +73,8 @@ export interface KernelObservation {
     readonly senderSaw: string;
     /** Namespaces the flow's packet was seen in (the source, then every capture that saw it), sorted. */
     readonly reached: readonly string[];
+    /** Namespaces the lab watched (captures and the source): the only ones `reached` can name. */
+    readonly watched: readonly string[];
     /** Per capture: did the flow's packet pass there. */
     readonly seen: readonly { readonly spot: CaptureSpot; readonly packets: number }[];
 }
@@ -200,12 +202,14 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
 
         let senderSaw: string;
         let replied: boolean | undefined;
+        let pingFrom: string | undefined;
         let mtuRefused: KernelObservation['mtuRefused'];
         if (setup.protocol === 'icmp') {
             const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, 'ping', '-n', '-M', setup.df ? 'do' : 'dont', '-s', String(Math.max(0, setup.size - 28)), '-c', '1', '-W', '1', setup.destination], timeoutMs + 2000);
             const ping = readPing(r);
             senderSaw = ping.summary;
             replied = ping.replied;
+            pingFrom = ping.from;
             mtuRefused = ping.mtuRefused;
         } else {
             const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, process.execPath, '-e', CONNECTOR, setup.protocol, setup.destination, String(setup.port ?? 0), String(setup.size), String(timeoutMs)], timeoutMs + 2000);
@@ -225,11 +229,15 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
         const decoded = captures.map(c => ({ spot: c.spot, all: readCapture(c.file, setup.vxlanPorts) }));
         const packets = decoded.filter(d => d.spot.role !== 'source').map(d => ({ spot: d.spot, packets: d.all.filter(p => isFlowPacket(p, setup)) }));
         // Arrived: unencapsulated and addressed to the namespace itself (not merely passing through it).
-        const landed = packets
+        // Arrived: unencapsulated and addressed to the namespace itself (not merely passing through it).
+        const arrived = packets
             .filter(p => p.spot.role === 'arrival')
             .map(p => ({ spot: p.spot, first: p.packets.find(x => !x.outer && (p.spot.addresses?.has(x.ip.dst) ?? true)) }))
             .filter(x => x.first);
-        const arrival = landed.find(a => a.spot.id === got?.spot.id) ?? landed[0];
+        // A capture sees a packet before netfilter's INPUT, so for TCP and UDP only namespaces without
+        // rules (pods, hosts) count it as delivered; a node's own socket has to take it (the listener).
+        const landed = arrived.filter(a => setup.protocol === 'icmp' || !a.spot.id.startsWith('node:'));
+        const arrival = arrived.find(a => a.spot.id === got?.spot.id) ?? landed[0];
         const delivered = !!got || !!arrival;
         const deliveredTo = got?.spot.id ?? arrival?.spot.id;
         const first = arrival?.first;
@@ -238,7 +246,10 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
         return {
             delivered,
             replied,
-            replySource: replyPacket?.ip.src,
+            // What the sender's socket saw: a connected TCP socket's peer is the address it dialled
+            // (conntrack un-NATed the answer); ping names the replier. Otherwise the answer as it
+            // arrived on the wire, which says why the socket refused it.
+            replySource: setup.protocol === 'tcp' && replied ? setup.destination : pingFrom ?? replyPacket?.ip.src,
             deliveredTo: delivered ? deliveredTo : undefined,
             arrivedAt: delivered
                 ? (conn?.local ? `${stripV6(conn.local)}:${conn.localPort}` : first ? `${first.ip.dst}${first.l4.dstPort !== undefined ? ':' + first.l4.dstPort : ''}` : undefined)
@@ -251,7 +262,8 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
             } : undefined,
             mtuRefused,
             senderSaw,
-            reached: [...new Set([setup.sourceId, ...packets.filter(p => p.packets.length > 0 && p.spot.role !== 'arrival').map(p => p.spot.id), ...landed.map(l => l.spot.id)])].sort(),
+            reached: [...new Set([setup.sourceId, ...packets.filter(p => p.packets.length > 0 && p.spot.role !== 'arrival').map(p => p.spot.id), ...arrived.map(l => l.spot.id)])].sort(),
+            watched: [...new Set([setup.sourceId, ...setup.captures.map(c => c.id)])].sort(),
             seen: packets.map(p => ({ spot: p.spot, packets: p.packets.length })),
         };
     } finally {
@@ -286,6 +298,8 @@ function readCapture(file: string, vxlanPorts: ReadonlySet<number>): DecodedPack
 
 export interface PingResult {
     readonly replied: boolean;
+    /** The address the echo reply came from ("64 bytes from X"). */
+    readonly from?: string;
     readonly summary: string;
     readonly mtuRefused?: { where: 'local' | 'icmp'; mtu: number; from?: string };
 }
@@ -295,11 +309,12 @@ export function readPing(r: Pick<CommandResult, 'stdout' | 'stderr' | 'code'>): 
     const text = `${r.stdout}\n${r.stderr}`;
     const local = /message too long, mtu=(\d+)/.exec(text);
     const frag = /From (\d+\.\d+\.\d+\.\d+)[^\n]*Frag needed and DF set \(mtu = (\d+)\)/.exec(text);
-    const replied = /\b1 (packets )?received\b/.test(text) || /bytes from/.test(text);
+    const reply = /bytes from (\d+\.\d+\.\d+\.\d+)/.exec(text);
+    const replied = /\b1 (packets )?received\b/.test(text) || !!reply;
     const mtuRefused = local ? { where: 'local' as const, mtu: Number(local[1]) }
         : frag ? { where: 'icmp' as const, mtu: Number(frag[2]), from: frag[1] } : undefined;
     const line = text.split('\n').map(l => l.trim()).find(l => /bytes from|local error|Frag needed|Unreachable|unreachable|packet loss|connect:/.test(l));
-    return { replied, mtuRefused, summary: local ? `local error: message too long, mtu=${local[1]}` : frag ? `From ${frag[1]}: Frag needed and DF set (mtu = ${frag[2]})` : line ?? `exit ${r.code}` };
+    return { replied, from: reply?.[1], mtuRefused, summary: local ? `local error: message too long, mtu=${local[1]}` : frag ? `From ${frag[1]}: Frag needed and DF set (mtu = ${frag[2]})` : line ?? `exit ${r.code}` };
 }
 
 function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, ms: number): Promise<boolean> {

@@ -8,7 +8,7 @@ import { formatIp } from '../model/address';
 import type { ClusterModel, Flow } from '../model/types';
 import type { Trace } from '../protocol/trace';
 import { traceFlow } from '../sim/index';
-import { type Disagreement, type SimulatorView, compare, hopId, simulatorView } from './compare';
+import { type Disagreement, type SimulatorView, compare, endpointId, hopId, simulatorView } from './compare';
 import type { LabState } from './lifecycle';
 import { type CaptureSpot, type KernelObservation, type ProbeSetup, destinationAddress, listenSpots, podNsId, probeFlow } from './probe';
 import { natRuleset } from './rules';
@@ -37,7 +37,12 @@ export async function runFlow(model: ClusterModel, state: LabState, flow: Flow):
     const prepared = prepare(model, state, flow, trace);
     if (typeof prepared === 'string') return { flow: flow.name, skipped: prepared, disagreements: [] };
     const kernel = await probeFlow(prepared);
-    const simulator = simulatorView(model, trace);
+    let simulator = simulatorView(model, trace);
+    // kube-proxy chose another endpoint than the trace follows: compare with the trace of that choice.
+    if (kernel.deliveredTo && kernel.deliveredTo !== simulator.deliveredTo) {
+        const alt = trace.alternatives?.find(a => endpointId(model, a.description) === kernel.deliveredTo);
+        if (alt) simulator = simulatorView(model, traceFlow(model, flow, { choice: alt.choice }));
+    }
     return { flow: flow.name, kernel, simulator, disagreements: compare(flow.name, kernel, simulator) };
 }
 
@@ -59,7 +64,9 @@ function prepare(model: ClusterModel, state: LabState, flow: Flow, trace: Trace)
     // Where the simulator says the packet goes: devices to watch, and devices the lab lacks.
     const path: CaptureSpot[] = [];
     const seen = new Set<string>();
-    for (const hop of trace.hops) {
+    // Every endpoint kube-proxy may choose: watch each alternative's path too.
+    const traces = [trace, ...(trace.alternatives ?? []).filter(a => !a.chosen).map(a => traceFlow(model, flow, { choice: a.choice }))];
+    for (const hop of traces.flatMap(t => t.hops)) {
         const id = hopId(model, hop);
         const ns = id ? plan.nsById.get(id) : undefined;
         if (!id || !ns || hop.kind === 'network') continue;
