@@ -105,6 +105,23 @@ describe('header boxes', () => {
         expect(udp.dstPort).toBe(8472);
     });
 
+    it('nests the inner packet of a real Calico IPIP trace inside the node-to-node IPv4 header', async () => {
+        const t = await exampleTrace('calico-ipip.knet', 'cross-node-clusterip');
+        expect(t.disposition).toBe('DELIVERED');
+        const encap = t.hops.flatMap(h => h.steps).find(s => s.kind === 'encap')!;
+        const box = nestPacket(encap.packet.headers);
+        const outer = box.headers.map(h => h.header);
+        expect(outer).toHaveLength(1);
+        expect(outer[0]).toMatchObject({ kind: 'ipv4', protocol: 4 });
+        expect(box.inner!.headers[0].header).toMatchObject({ kind: 'ipv4', dst: expect.stringMatching(/^10\./) });
+        // From the encapsulation to the decapsulation the rows are inside the tunnel.
+        const layout = layoutTrace(t, false);
+        const kinds = layout.rows.map(r => r.step.kind);
+        const inTunnel = layout.rows.filter(r => r.inTunnel).map(r => r.index);
+        expect(inTunnel[0]).toBe(kinds.indexOf('encap'));
+        expect(inTunnel.at(-1)).toBeLessThan(kinds.indexOf('decap'));
+    });
+
     it('nests IPIP (IPv4 directly inside IPv4) and leaves a plain packet flat', () => {
         const ip = (src: string, dst: string): Header => ({ kind: 'ipv4', src, dst, ttl: 64, df: true, protocol: 4, length: 100 });
         const ipip = nestPacket([ip('192.168.1.10', '192.168.1.11'), ip('10.0.1.2', '10.0.2.3'), { kind: 'tcp', srcPort: 1, dstPort: 80 }]);

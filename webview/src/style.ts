@@ -137,4 +137,9 @@ body { background: var(--vscode-editor-background, #1e1e1e); color: var(--vscode
 .hdr-box .field.changed { background: color-mix(in srgb, var(--vscode-charts-orange, #d18616) 30%, transparent); outline: 1px solid var(--vscode-charts-orange, #d18616); border-radius: 2px; padding: 0 3px; font-weight: 600; }
 .pkt-len { font-size: 11px; color: var(--vscode-descriptionForeground, #9d9d9d); margin-top: 3px; }
 body.vscode-high-contrast .hdr-box, body.vscode-high-contrast .pkt-box { border-color: var(--vscode-contrastBorder, #6fc3df); }
+/* High contrast themes have no selection fills: outline the selected row, drop the lane tints. */
+body.vscode-high-contrast .knet-diagram .row-bg.selected, body.vscode-high-contrast-light .knet-diagram .row-bg.selected {
+  fill: none; stroke: var(--vscode-contrastActiveBorder, #f38518); stroke-width: 2; }
+body.vscode-high-contrast .knet-diagram .lane-band, body.vscode-high-contrast-light .knet-diagram .lane-band { fill-opacity: 0; }
+body.vscode-high-contrast .knet-diagram .lane-line, body.vscode-high-contrast-light .knet-diagram .lane-line { stroke-opacity: 1; }
 `;
