@@ -65,6 +65,18 @@ describe('nftables mode', () => {
         expect(fwd.hits.map(h => h.chain)).toEqual(['FORWARD', 'FLANNEL-FWD']);
     });
 
+    it('answers NodePorts on the node\'s primary address only (nodeport-ips), iptables on every local address', async () => {
+        const { result: { model } } = await load(withProxy('nftables'));
+        const cni0 = devAddress(model.nodeByName.get('n1')!, 'cni0');
+        const onNic = hook('PREROUTING', ctxFor(model, 'n1'), tcp('100.100.137.50', '100.100.137.201', 30080));
+        expect(onNic.hits[1].rule).toContain('ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports');
+        expect(onNic.dnat).toBeDefined();
+        expect(hook('PREROUTING', ctxFor(model, 'n1'), { ...tcp('10.244.1.9', '0.0.0.0', 30080), dst: cni0 }).dnat).toBeUndefined();
+        const { result: { model: ipt } } = await load(withProxy('iptables'));
+        expect(hook('PREROUTING', ctxFor(ipt, 'n1'), { ...tcp('10.244.1.9', '0.0.0.0', 30080), dst: cni0 }).dnat).toBeDefined();
+        expect(nodeRuleset(model, model.nodeByName.get('n1')!)).toMatch(/set nodeport-ips \{[^}]*elements = \{ 100\.100\.137\.201 \}/);
+    });
+
     it('lists the kube-proxy table as nft prints it', async () => {
         const { result: { model } } = await load(withProxy('nftables'));
         const text = nodeRuleset(model, model.nodeByName.get('n1')!);

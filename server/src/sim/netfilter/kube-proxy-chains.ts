@@ -114,12 +114,21 @@ class Chains implements KubeProxyChains {
             table: 'nat', chain: 'KUBE-SERVICES', position: this.nodePortsPosition, by: 'kube-proxy', span: this.span,
             text: `-A KUBE-SERVICES ${comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
             nftChain: 'services', nft: undefined,
-            match: (pk, env) => env.ctx.isLocal(pk.dst),
+            match: (pk, env) => this.acceptsNodePorts(node, pk.dst, env.ctx.isLocal),
             target: jump('KUBE-NODEPORTS', pk => {
                 const sp = pk.dstPort === undefined ? undefined : index.get(nodePortKey(pk.dstPort, pk.protocol));
                 return sp && sp.hasEndpoints ? [this.nodePort(sp, node)] : [];
             }),
         };
+    }
+
+    /**
+     * Where NodePorts answer: iptables mode, every local address (`--dst-type LOCAL`);
+     * nftables mode, the node's primary addresses (its default `--nodeport-addresses primary`).
+     */
+    private acceptsNodePorts(node: Node, ip: number, isLocal: (ip: number) => boolean): boolean {
+        if (this.model.proxy.mode === 'nftables') return node.addresses.some(a => a.address === ip);
+        return isLocal(ip);
     }
 
     private isPod(ip: number): boolean {
@@ -150,7 +159,7 @@ class Chains implements KubeProxyChains {
             table: 'nat', chain: 'KUBE-NODEPORTS', position: sp.nodePortPosition, by: 'kube-proxy', span: sp.port.nodePortSpan ?? sp.span,
             text: `-A KUBE-NODEPORTS ${p(sp.protocol)} ${comment(sp.name)} -m ${sp.protocol} --dport ${np} -j ${sp.extChain}`,
             nftChain: 'services',
-            nft: `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports  # element ${sp.protocol} . ${np} : goto external-${sp.nftBase}`,
+            nft: `ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports  # element ${sp.protocol} . ${np} : goto external-${sp.nftBase}`,
             match: pk => pk.dstPort === np && pk.protocol === sp.protocol,
             target: jump(sp.extChain, () => this.ext(sp, node)),
         };
@@ -334,8 +343,8 @@ class Chains implements KubeProxyChains {
             span: verdict === 'reject' ? sp.service.selectorSpan ?? sp.span : sp.service.origin.span,
             text: `-A KUBE-EXTERNAL-SERVICES ${p(sp.protocol)} ${comment(`${sp.name} ${why}`)} -m addrtype --dst-type LOCAL -m ${sp.protocol} --dport ${np} -j ${verdict === 'reject' ? 'REJECT --reject-with icmp-port-unreachable' : 'DROP'}`,
             nftChain: 'nodeport-endpoints-check',
-            nft: `fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports  # element ${sp.protocol} . ${np} comment "${sp.name}" : ${verdict === 'reject' ? 'goto reject-chain' : 'drop'}`,
-            match: (pk, env) => env.ctx.isLocal(pk.dst) && pk.dstPort === np && pk.protocol === sp.protocol,
+            nft: `ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports  # element ${sp.protocol} . ${np} comment "${sp.name}" : ${verdict === 'reject' ? 'goto reject-chain' : 'drop'}`,
+            match: (pk, env) => this.acceptsNodePorts(node, pk.dst, env.ctx.isLocal) && pk.dstPort === np && pk.protocol === sp.protocol,
             target: { kind: verdict }, disposition: verdict === 'reject' ? 'NO_ENDPOINTS' : 'NO_LOCAL_ENDPOINT',
         };
     }
