@@ -3,7 +3,7 @@
  * clusters showed (ip route, iptables -t nat -L, bridge fdb show, and the measurements).
  */
 import { describe, expect, it } from 'vitest';
-import { loadExample } from '../helpers';
+import { load, loadExample, readExample } from '../helpers';
 import { traceFlow } from '../../server/src/sim';
 import type { Trace } from '../../server/src/protocol/trace';
 import { flat, innerIp, ipv4, only, stepsOf } from './sim-helpers';
@@ -105,6 +105,17 @@ describe('flannel-vxlan.knet', () => {
         const back = only(stepsOf(r, 'deliver'), 'deliver');
         expect(innerIp(back)).toMatchObject({ src: '100.100.137.201', dst: '100.100.137.50' });
         expect(back.packet.headers.find(h => h.kind === 'tcp')).toMatchObject({ srcPort: 31856 });
+    });
+
+    it('nodeport-remote with host-gw: the source becomes node01’s own 100.100.137.201', async () => {
+        const text = readExample('flannel-vxlan.knet')
+            .replace('cni flannel vxlan { vni 1 port 8472 }', 'cni flannel host-gw')
+            .replace(/routes \{[^}]*\}/, '');
+        const model = (await load(text, false)).result.model;
+        const t = traceFlow(model, model.flowByName.get('nodeport-remote')!);
+        expect(t.disposition).toBe('DELIVERED');
+        expect(stepsOf(t, 'encap')).toHaveLength(0);
+        expect(innerIp(only(stepsOf(t, 'deliver'), 'deliver')).src).toBe('100.100.137.201');
     });
 
     it('nodeport-local: on node02 itself the source becomes cni0’s 10.244.2.1', async () => {
