@@ -21,7 +21,7 @@ apt_install() {
     [ ${#missing[@]} -eq 0 ] && return 0
     log "apt-get install ${missing[*]}"
     local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    for attempt in $(seq 1 40); do
+    for attempt in $(seq 1 12); do
         if $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=60 --no-install-recommends "${missing[@]}" >&2; then return 0; fi
         # A stale package list is the other usual cause: refresh once.
         [ "$attempt" -eq 2 ] && { $sudo apt-get update >&2 || true; }
