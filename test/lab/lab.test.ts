@@ -4,7 +4,8 @@
  * the kernel facts themselves (MTU thresholds, the masquerade source of a remote NodePort).
  * Needs root and `ip netns` (CI runs as root); skipped with the reason otherwise.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +21,7 @@ const tools = ['tcpdump', 'ping', 'iptables-restore'].filter(t => !['/usr/sbin',
 const reason = !available.ok ? available.reason : tools.length ? `missing ${tools.join(', ')} (apt-get install iproute2 iptables tcpdump iputils-ping)` : undefined;
 if (reason) console.warn(`lab tests skipped: ${reason}`);
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knet-lab-test-'));
+let dir = '';
 const prefixes: string[] = [];
 
 /** The example with the MTU threshold flows, and a pod whose MTU exceeds flannel.1's (node01 must answer frag-needed). */
@@ -61,6 +62,7 @@ function expectAgreement(outcomes: Map<string, FlowOutcome>): void {
 }
 
 describe.skipIf(!!reason)('knet lab: the kernel agrees with the simulator', () => {
+    beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knet-lab-test-')); });
     afterAll(() => {
         for (const p of prefixes) labDown(p);
         fs.rmSync(dir, { recursive: true, force: true });
@@ -93,6 +95,30 @@ describe.skipIf(!!reason)('knet lab: the kernel agrees with the simulator', () =
         expect(o.get('too-big-1501')!.kernel!.mtuRefused).toEqual({ where: 'local', mtu: 1500 });
         expect(o.get('nodeport-remote')!.kernel!.sourceSeen).toBe('100.100.137.201');
         for (const x of o.values()) expect(x.kernel!.outer, x.flow).toBeUndefined();
+    }, 180_000);
+
+    it('the CLI: lab up keeps the namespaces, lab run --flow sends one flow and exits 0 when it agrees, lab down removes everything', () => {
+        if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.cjs'))) execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT });
+        const file = path.join(ROOT, 'test', 'lab', 'flannel-host-gw.knet');
+        const prefix = labPrefix(file);
+        prefixes.push(prefix);
+        const knet = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'knet.cjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+        const up = knet('lab', 'up', file);
+        expect(up.status, up.stderr).toBe(0);
+        expect(up.stdout).toMatch(/8 namespaces \(1 network, 3 nodes, 3 pods, 1 host\)/);
+        expect(labNamespaces(prefix)).toHaveLength(8);
+        const run = knet('lab', 'run', file, '--flow', 'nodeport-remote');
+        expect(run.status, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).toContain('flow nodeport-remote: agrees');
+        expect(run.stdout).toMatch(/source seen \(SNAT\)\s+100\.100\.137\.201\s+100\.100\.137\.201/);
+        expect(labNamespaces(prefix), 'run takes its lab down').toEqual([]);
+        expect(knet('lab', 'up', file).status).toBe(0);
+        const down = knet('lab', 'down', file);
+        expect(down.stdout).toContain('removed 8 namespaces');
+        expect(knet('lab', 'down', file).stdout, 'down is idempotent').toContain('removed 0 namespaces');
+        const misuse = knet('lab', 'run', file, '--flow', 'nope');
+        expect(misuse.status).toBe(2);
+        expect(misuse.stderr).toMatch(/^knet: no flow named 'nope'/);
     }, 180_000);
 
     it('lab down leaves nothing behind', () => {

@@ -8,6 +8,7 @@ import { labDown, labUp } from '../lab/lifecycle';
 import { labPrefix } from '../lab/names';
 import { formatOutcome, formatSummary, formatUp } from '../lab/report';
 import { type FlowOutcome, runFlows } from '../lab/run';
+import { stopProbes } from '../lab/probe';
 import { labAvailable } from '../lab/shell';
 import { loadFile } from './main';
 import { UsageError } from './usage';
@@ -42,6 +43,7 @@ export async function labCommand(args: string[], options: Map<string, string | t
     const keep = verb === 'up' || options.has('keep');
     // Whatever ends this process, the namespaces go with it unless asked to stay.
     const onSignal = (signal: NodeJS.Signals) => {
+        stopProbes();
         if (!keep) labDown(prefix);
         process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     };

@@ -177,10 +177,24 @@ function nodeAddress(ip: number | undefined): string | undefined {
     return ip === undefined ? undefined : formatIp(ip);
 }
 
+/** What probes in flight hold, so that a signal can stop them (see `stopProbes`). */
+const inFlight = new Set<{ dir: string; children: ChildProcess[] }>();
+
+/** Stops every listener, capture and sender still running and removes their files. */
+export function stopProbes(): void {
+    for (const p of inFlight) {
+        for (const c of p.children) signalGroup(c, 'SIGKILL');
+        fs.rmSync(p.dir, { recursive: true, force: true });
+    }
+    inFlight.clear();
+}
+
 /** Sends the flow once and reports what the kernel did. */
 export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<KernelObservation> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knet-lab-'));
     const children: ChildProcess[] = [];
+    const entry = { dir, children };
+    inFlight.add(entry);
     try {
         runSync(['ip', '-n', setup.sourceNs, 'route', 'flush', 'cache'], { timeoutMs: 3000 });
         // Captures first, then listeners, each waiting until it is ready.
@@ -269,6 +283,7 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
     } finally {
         for (const c of children) signalGroup(c, 'SIGKILL');
         fs.rmSync(dir, { recursive: true, force: true });
+        inFlight.delete(entry);
     }
 }
 
