@@ -34,7 +34,9 @@ export async function traceCommand(args: string[], options: Map<string, string |
     if (choice !== undefined && trace.alternatives && choice >= trace.alternatives.length) {
         throw new UsageError(`flow ${flow.name} has ${trace.alternatives.length} alternatives (0–${trace.alternatives.length - 1}), not ${choice}`);
     }
-    out(format === 'json' ? JSON.stringify(trace, null, 2) + '\n' : formatTrace(trace));
+    // Colour only for a terminal, never when asked not to (--no-color, NO_COLOR) or under the test runner.
+    const color = process.stdout.isTTY === true && !options.has('no-color') && !process.env.NO_COLOR && !process.env.VITEST;
+    out(format === 'json' ? JSON.stringify(trace, null, 2) + '\n' : formatTrace(trace, { color }));
     return 0;
 }
 

@@ -45,8 +45,18 @@ function hopTitle(h: Hop): string {
 /** Kinds whose packet is worth printing whole: where the header stack is made or changed. */
 const SHOW_PACKET = new Set<Step['kind']>(['originate', 'nat', 'encap', 'decap', 'deliver']);
 
+export interface FormatOptions {
+    /** Include the reply's summary (default true). */
+    reply?: boolean;
+    /** ANSI colours, for a terminal. */
+    color?: boolean;
+}
+
+const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', cyan: '\x1b[36m', reset: '\x1b[0m' };
+
 /** The hop-by-hop listing. */
-export function formatTrace(trace: Trace, options: { reply?: boolean } = {}): string {
+export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
+    const paint = (code: keyof typeof ANSI, text: string) => options.color ? `${ANSI[code]}${text}${ANSI.reset}` : text;
     const out: string[] = [];
     const f = trace.flow;
     out.push(`flow ${f.name}${f.text && f.text !== f.name ? `: ${f.text}` : ''}`);
@@ -60,21 +70,22 @@ export function formatTrace(trace: Trace, options: { reply?: boolean } = {}): st
     let n = 0;
     for (const hop of trace.hops) {
         out.push('');
-        out.push(hopTitle(hop));
+        out.push(paint('bold', hopTitle(hop)));
         for (const s of hop.steps) {
             n++;
             const devs = [s.inDevice ? `in ${s.inDevice}` : '', s.outDevice ? `out ${s.outDevice}` : '', s.mtu !== undefined ? `mtu ${s.mtu}` : '']
                 .filter(Boolean).join(' · ');
             const gen = s.generated ? '' : ' [declared]';
-            out.push(`  ${String(n).padStart(2)} ${s.kind.padEnd(9)} ${s.summary}${devs ? `   (${devs})` : ''}${gen}`);
-            for (const d of s.details ?? []) out.push(`${' '.repeat(15)}${d}`);
+            const kind = paint(s.kind === 'drop' ? 'red' : 'cyan', s.kind.padEnd(9));
+            out.push(`  ${String(n).padStart(2)} ${kind} ${s.summary}${devs ? paint('dim', `   (${devs})`) : ''}${gen}`);
+            for (const d of s.details ?? []) out.push(paint('dim', `${' '.repeat(15)}${d}`));
             for (const c of s.changes ?? []) out.push(`${' '.repeat(15)}${c.field}: ${c.from} → ${c.to}`);
             if (SHOW_PACKET.has(s.kind)) out.push(`${' '.repeat(15)}${packetText(s.packet)}`);
         }
     }
     out.push('');
-    const mark = isSuccess(trace.disposition) ? '✓' : '✗';
-    out.push(`${mark} ${trace.disposition}${trace.dispositionAt ? ` at ${trace.dispositionAt}` : ''} · path MTU ${trace.pathMtu}`);
+    const ok = isSuccess(trace.disposition);
+    out.push(paint(ok ? 'green' : 'red', `${ok ? '✓' : '✗'} ${trace.disposition}${trace.dispositionAt ? ` at ${trace.dispositionAt}` : ''} · path MTU ${trace.pathMtu}`));
     out.push(`  ${trace.dispositionReason}`);
     if (trace.alternatives?.length) {
         out.push('');
