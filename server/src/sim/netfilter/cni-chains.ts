@@ -5,7 +5,6 @@
  * (they name the node's own lease), cached per model and node.
  */
 import { contains, formatPrefix } from '../../model/address';
-import { fnv1a } from '../../model/names';
 import type { ClusterModel, Node } from '../../model/types';
 import { ALWAYS, MASQ_MARK, type Rule, comment } from './rule';
 
@@ -86,17 +85,18 @@ function flannel(model: ClusterModel, node: Node): CniChains {
     return { postrouting, forward, chains };
 }
 
-/** Felix tags each rule with `cali:` and a hash; ours is stable from the rule's role. */
-function caliTag(role: string): string {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    let h1 = fnv1a(role), h2 = fnv1a(role, 0x9e3779b9), out = '';
-    for (let i = 0; i < 16; i++) {
-        const src = i < 8 ? h1 : h2;
-        out += alphabet[(src >>> ((i % 8) * 4)) & 63];
-        if (i === 7) h1 = fnv1a(role + '#');
-    }
-    return `cali:${out}`;
-}
+/**
+ * Felix tags each rule `cali:` + a hash of the chain and rule; these are the tags a real
+ * node shows for these rules (they do not depend on the cluster).
+ */
+const CALI_TAG = {
+    postrouting: 'cali:O3lYWMrLQYEMJtB5',
+    fipSnat: 'cali:Z-c7XtVd2Bq7s_hA',
+    natOutgoingJump: 'cali:nYKhEzDlr11Jccal',
+    natOutgoing: 'cali:flqWnvo8yq4ULQLa',
+    vxlanMasq: 'cali:e9dnSgSVNmIcpVhP',
+    ipipMasq: 'cali:JHlpT-eSqR1TvyYm',
+};
 
 function calico(model: ClusterModel, node: Node): CniChains {
     const net = model.podNetwork;
@@ -107,24 +107,32 @@ function calico(model: ClusterModel, node: Node): CniChains {
     if (net && model.cni.natOutgoing) {
         natOut.push({
             ...base, chain: 'cali-nat-outgoing', nftChain: 'cali-nat-outgoing', position: 1,
-            text: `-A cali-nat-outgoing ${comment(caliTag('nat-outgoing'))} -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully`,
+            text: `-A cali-nat-outgoing ${comment(CALI_TAG.natOutgoing)} -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully`,
             match: p => contains(net, p.src) && !contains(net, p.dst), target: { kind: 'masquerade' },
         });
     }
     chains.set('cali-nat-outgoing', { table: 'nat', rules: natOut });
     const tunnel = model.cni.backend === 'ipip' ? 'tunl0' : model.cni.backend === 'vxlan' ? 'vxlan.calico' : undefined;
+    const fipSnat: Rule[] = [];
+    chains.set('cali-fip-snat', { table: 'nat', rules: fipSnat });
     const post: Rule[] = [
         {
             ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 1,
-            text: `-A cali-POSTROUTING ${comment(caliTag('postrouting-nat-outgoing'))} -j cali-nat-outgoing`,
+            text: `-A cali-POSTROUTING ${comment(CALI_TAG.fipSnat)} -j cali-fip-snat`,
+            match: ALWAYS, target: { kind: 'jump', chain: 'cali-fip-snat', rules: () => fipSnat },
+        },
+        {
+            ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 2,
+            text: `-A cali-POSTROUTING ${comment(CALI_TAG.natOutgoingJump)} -j cali-nat-outgoing`,
             match: ALWAYS, target: { kind: 'jump', chain: 'cali-nat-outgoing', rules: () => natOut },
         },
     ];
     if (tunnel) {
         // Host-originated traffic leaving by the tunnel takes the tunnel's address.
+        const tag = tunnel === 'tunl0' ? CALI_TAG.ipipMasq : CALI_TAG.vxlanMasq;
         post.push({
-            ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 2,
-            text: `-A cali-POSTROUTING -o ${tunnel} ${comment(caliTag('postrouting-tunnel'))} -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully`,
+            ...base, chain: 'cali-POSTROUTING', nftChain: 'cali-POSTROUTING', position: 3,
+            text: `-A cali-POSTROUTING -o ${tunnel} ${comment(tag)} -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE${tunnel === 'tunl0' ? '' : ' --random-fully'}`,
             match: (p, env) => {
                 if (env.ctx.outDev !== tunnel || !env.ctx.isLocal(p.src)) return false;
                 const link = node.netns().links.get(tunnel);
@@ -135,7 +143,7 @@ function calico(model: ClusterModel, node: Node): CniChains {
     }
     chains.set('cali-POSTROUTING', { table: 'nat', rules: post });
     const postrouting: Rule[] = [{
-        ...base, chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${comment(caliTag('postrouting'))} -j cali-POSTROUTING`,
+        ...base, chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${comment(CALI_TAG.postrouting)} -j cali-POSTROUTING`,
         match: ALWAYS, target: { kind: 'jump', chain: 'cali-POSTROUTING', rules: () => post },
     }];
     return { postrouting, forward: [], chains };
