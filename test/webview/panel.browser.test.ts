@@ -344,6 +344,50 @@ describe.skipIf(!haveChromium)('trace panel in Chromium', () => {
         await page.context().close();
     });
 
+    it('never throws on damaged traces: each is drawn or ignored', async () => {
+        const page = await open();
+        const base = await balancedTraces().then(f => f(0));
+        // A deterministic generator: the same damaged traces on every run.
+        let seedValue = 12345;
+        const rand = () => (seedValue = (seedValue * 1103515245 + 12345) % 2147483648) / 2147483648;
+        const junk = [undefined, null, '', 'x', -1, 0, 1e9, Number.NaN, [], {}, true, '<b>'];
+        const paths = (o: unknown, at: Array<string | number> = [], out: Array<Array<string | number>> = []) => {
+            if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) {
+                const p = [...at, Array.isArray(o) ? Number(k) : k];
+                out.push(p);
+                paths(v, p, out);
+            }
+            return out;
+        };
+        const all = paths(base);
+        const damaged: Trace[] = [];
+        for (let i = 0; i < 150; i++) {
+            const t = JSON.parse(JSON.stringify(base));
+            for (let j = 0; j < 1 + Math.floor(rand() * 3); j++) {
+                const p = all[Math.floor(rand() * all.length)];
+                let o = t;
+                for (const k of p.slice(0, -1)) o = o?.[k];
+                if (o && typeof o === 'object') o[p[p.length - 1]] = junk[Math.floor(rand() * junk.length)];
+            }
+            damaged.push(t);
+        }
+        const drawn = await page.evaluate(async traces => {
+            let count = 0;
+            for (const trace of traces) {
+                window.postMessage({ type: 'trace', uri: 'file:///x.knet', flow: 'f' + count, trace, current: true }, '*');
+                await new Promise(r => setTimeout(r, 0));
+                count++;
+            }
+            return count;
+        }, damaged);
+        expect(drawn).toBe(150);
+        expect(pageErrors(page)).toEqual([]);
+        // The page still works: a good trace draws.
+        await show(page, base);
+        expect(await page.locator('svg.body g.ending .badge').textContent()).toBe('DELIVERED');
+        await page.context().close();
+    });
+
     describe('hostile names', () => {
         const HOSTILE = '<img src=x onerror="window.__pwned=1;acquireVsCodeApi().postMessage({type:\'pwned\'})">';
         const hostileTrace = (): Trace => {

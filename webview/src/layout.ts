@@ -95,7 +95,7 @@ export function layoutTrace(trace: Trace, showReply: boolean): TraceLayout {
         if (lastLane < 0) lastLane = laneOf(t.flow.source, 'pod');
         endings.push({
             path, afterRow: rows.length - 1, lane: lastLane, disposition: t.disposition,
-            success: isSuccessDisposition(t.disposition), reason: t.dispositionReason,
+            success: isSuccessDisposition(t.disposition), reason: t.dispositionReason ?? '',
             at: t.dispositionAt, pathMtu: t.pathMtu,
         });
     }

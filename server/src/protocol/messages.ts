@@ -47,12 +47,34 @@ export function isSourceRange(x: unknown): x is SourceRange {
     return isObject(x) && isPosition(x.start) && isPosition(x.end);
 }
 
-/** Shallow shape check of a trace: enough that drawing it cannot throw on a missing list. */
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const optional = (x: unknown, test: (y: unknown) => boolean) => x === undefined || test(x);
+const isArrayOf = (x: unknown, test: (y: unknown) => boolean) => Array.isArray(x) && x.every(test);
+
+function isPacket(x: unknown): boolean {
+    return isObject(x) && isNum(x.length) && isArrayOf(x.headers, h => isObject(h) && isStr(h.kind));
+}
+
+function isStep(x: unknown): boolean {
+    return isObject(x) && isStr(x.kind) && isStr(x.summary) && isPacket(x.packet)
+        && optional(x.namespace, isStr) && optional(x.inDevice, isStr) && optional(x.outDevice, isStr)
+        && optional(x.before, isPacket) && optional(x.mtu, isNum) && optional(x.decidedBy, isStr)
+        && optional(x.details, d => isArrayOf(d, isStr)) && optional(x.source, isSourceRange)
+        && optional(x.changes, c => isArrayOf(c, f => isObject(f) && isStr(f.field) && isStr(f.from) && isStr(f.to)));
+}
+
+/**
+ * Shape check of a trace, to the depth the panel reads it: a message that passes can be
+ * drawn without a missing list or a non-string label throwing half-way.
+ */
 export function isTraceLike(x: unknown): x is Trace {
-    return isObject(x) && isObject(x.flow) && typeof x.disposition === 'string' && Array.isArray(x.hops)
-        && x.hops.every(h => isObject(h) && typeof h.namespace === 'string' && Array.isArray(h.steps)
-            && h.steps.every(s => isObject(s) && typeof s.kind === 'string' && isObject(s.packet)
-                && Array.isArray((s.packet as Record<string, unknown>).headers)))
+    return isObject(x) && isObject(x.flow) && isStr(x.flow.name) && optional(x.flow.text, isStr)
+        && isStr(x.disposition) && optional(x.dispositionReason, isStr) && optional(x.dispositionAt, isStr)
+        && isNum(x.pathMtu)
+        && isArrayOf(x.hops, h => isObject(h) && isStr(h.namespace) && isStr(h.kind) && optional(h.node, isStr) && isArrayOf(h.steps, isStep))
+        && optional(x.alternatives, a => isArrayOf(a, y => isObject(y) && isStr(y.description) && Number.isInteger(y.choice)
+            && typeof y.chosen === 'boolean' && optional(y.probability, isNum) && optional(y.rule, isStr)))
         && (x.reply === undefined || isTraceLike(x.reply));
 }
 
