@@ -85,6 +85,7 @@ describe('extension host (test-electron contract, in code-server)', () => {
         'a missing route has a quick fix that removes it',
         'a CodeLens over each flow opens the trace',
         'the language client answers knet/trace as the CLI does',
+        'the language configuration comments a line with //',
     ]) it(name, () => outcome(name));
 
     it('the suite ran to the end and exited 0', () => {

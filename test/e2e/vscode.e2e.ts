@@ -122,7 +122,7 @@ describe('VS Code (code-server) with the knet extension', () => {
         }
     });
 
-    it('opens the trace panel from the CodeLens and redraws it when the cursor moves to another flow', async () => {
+    it('opens the trace panel from the CodeLens, redraws it when the cursor moves to another flow, and reopens it from the title button', async () => {
         const relative = 'flannel-vxlan.knet';
         const file = path.join(workspace, relative);
         const flows = flowLines(fs.readFileSync(file, 'utf8'));
@@ -153,6 +153,14 @@ describe('VS Code (code-server) with the knet extension', () => {
         await panelShows(panel, second.name, secondTrace.disposition);
         expect(await panel.locator('body').innerText()).not.toContain(firstTrace.disposition);
         await screenshot(page, 'trace-panel-second-flow');
+
+        // Closed, it comes back from the editor-title button, on the flow under the cursor.
+        await page.locator('.tab', { hasText: `Trace: ${second.name}` }).first().locator('.codicon-close, .action-label.codicon').first().click();
+        await page.locator('.tab', { hasText: 'Trace:' }).first().waitFor({ state: 'detached' });
+        await focusEditor(page, relative);
+        await goTo(page, first.line, first.column);
+        await page.locator('.editor-actions [aria-label*="Show Packet Trace"]').first().click();
+        await panelShows(webview(page), first.name, firstTrace.disposition);
         expect(await visibleLines(page)).toEqual(expect.arrayContaining([expect.stringContaining(`flow ${second.name}`)]));
     });
 });

@@ -138,6 +138,16 @@ export async function run(): Promise<void> {
         return `${spec.flows.names.length} traces agree`;
     });
 
+    await check('the language configuration comments a line with //', async () => {
+        const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'knet', content: '  mtu 1450\n' }));
+        editor.selection = new vscode.Selection(0, 3, 0, 3);
+        await vscode.commands.executeCommand('editor.action.commentLine');
+        const line = editor.document.lineAt(0).text;
+        if (line !== '  // mtu 1450') throw new Error(`Toggle Line Comment gave "${line}"`);
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+        return line;
+    });
+
     fs.writeFileSync(process.env.KNET_E2E_RESULTS!, JSON.stringify(results, null, 2));
     const failed = Object.entries(results).filter(([, r]) => !r.ok).map(([n]) => n);
     if (failed.length) throw new Error(`failed: ${failed.join(', ')}`);
