@@ -102,7 +102,13 @@ describe('hover', () => {
     it('flags a gateway the kernel would refuse', async () => {
         const text = flannel.replace('default via 100.100.137.1 dev ens192 proto static metric 100', 'default via 192.168.9.1 dev ens192 proto static metric 100');
         const got = await hoverText(mark(text, 'default via 192.168.9.1'));
-        expect(got).toContain('✗ gateway 192.168.9.1 is on no connected subnet of ens192');
+        expect(got).toContain('✗ gateway 192.168.9.1 is on no connected subnet of ens192 and the route has no `onlink`');
+    });
+
+    it('looks a gateway up as the kernel does, past longer routes via other gateways', async () => {
+        const text = flannel.replace('      10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink', '      100.100.137.0/25 via 100.100.137.9 dev ens192\n      10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink');
+        const got = await hoverText(mark(text, 'default via 100.100.137.1'));
+        expect(got).toContain("gateway 100.100.137.1 is on ens192's connected subnet 100.100.137.0/24 ✓");
     });
 
     it('a device in a route shows the link', async () => {

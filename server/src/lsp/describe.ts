@@ -203,7 +203,11 @@ export function gatewayReachability(ns: Netns, route: Route): string | undefined
     const gw = route.gateway;
     if (gw === undefined) return route.dev ? `direct: on-link on ${route.dev}` : undefined;
     if (route.onlink) return `gateway ${formatIp(gw)}: \`onlink\`, taken as on ${route.dev ?? 'the device'} without a subnet check ✓`;
-    const connected = ns.main.matches(gw).find(r => r.gateway === undefined && r.type === 'unicast' && (!route.dev || r.dev === route.dev));
-    if (connected) return `gateway ${formatIp(gw)} is on ${connected.dev}'s connected subnet ${formatPrefix(connected.destination)} ✓`;
+    // The kernel (fib_check_nh) looks the gateway up with a scope that skips routes via
+    // other gateways, through the route's device when it names one: it takes the nexthop
+    // only if a direct route (a connected subnet) holds the gateway.
+    const direct = ns.main.matches(gw).find(r => r !== route && r.gateway === undefined && r.type === 'unicast' && !r.dead
+        && (!route.dev || r.dev === route.dev));
+    if (direct) return `gateway ${formatIp(gw)} is on ${direct.dev}'s connected subnet ${formatPrefix(direct.destination)} ✓`;
     return `✗ gateway ${formatIp(gw)} is on no connected subnet${route.dev ? ` of ${route.dev}` : ''} and the route has no \`onlink\`: the kernel refuses it ("Nexthop has invalid gateway")`;
 }
