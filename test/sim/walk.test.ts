@@ -313,6 +313,8 @@ describe('dispositions', () => {
         const far = await traceIn(TWO_NODES() + '\n  host far 203.0.113.9\n  flow f: far -> n2 icmp', 'f');
         expect(far.disposition).toBe('DELIVERED');
         expect(far.hops.map(h => h.kind)).toEqual(['host', 'outside', 'network', 'node']);
+        expect(far.reply?.disposition).toBe('DELIVERED');
+        expect(far.reply!.hops.map(h => h.kind)).toEqual(['node', 'network', 'outside', 'host']);
         const toPod = await traceIn(TWO_NODES() + '\n  host far 203.0.113.9\n  flow f: far -> c icmp', 'f');
         expect(toPod.disposition).toBe('UNDERLAY_DROP');
     });

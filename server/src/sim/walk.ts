@@ -885,6 +885,13 @@ export class Walk {
             return { kind: 'wire', network: other, pkt: next, nexthop: dst, from: gw };
         }
         const src = wireSrc(next);
+        const owner = this.model.owners.get(dst);
+        if (this.options.conntrack && owner?.kind === 'host' && !owner.host.network) {
+            // A reply goes back to the outside host that opened the connection.
+            this.step(place, 'transmit', `leaves ${network.name} through ${gw} toward ${owner.host.name} (${formatIp(dst)})`, next, { before: pkt, origin: network.origin, mtu: network.mtu });
+            this.step(OUTSIDE, 'transmit', `across the outside world to ${owner.host.name}`, next, { origin: owner.host.origin });
+            return { kind: 'ip-in', place: placeOf(this.model, owner.host.netns()), inDev: 'eth0', pkt: next };
+        }
         this.step(place, 'transmit', `leaves ${network.name} through ${gw} toward ${formatIp(dst)}, source ${formatIp(src)}`, next, { before: pkt, origin: network.origin, mtu: network.mtu });
         this.result = {
             disposition: 'EXITS_NETWORK', at: `${gw} (${network.name})`,
