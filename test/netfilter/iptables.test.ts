@@ -228,3 +228,21 @@ describe('endpoints as kube-proxy resolves them', () => {
         expect(r.dnat).toEqual({ to: ip('100.100.137.201'), port: 9100 });
     });
 });
+
+describe('largeClusterMode', () => {
+    it('past 1,000 endpoints kube-proxy leaves the comments off the endpoint rules', async () => {
+        const pods = Array.from({ length: 1001 }, (_, i) => `    pod p${i} 10.244.${1 + Math.floor(i / 250)}.${(i % 250) + 2} labels app=big`).join('\n');
+        const { result: { model } } = await load(cluster(`
+  node n1 { address 100.100.137.201 on lan podCIDR 10.244.0.0/20
+${pods} }
+  service big { clusterIP 10.96.0.50 port 80/tcp selector app=big }`), false);
+        const r = hook('PREROUTING', ctxFor(model, 'n1', { choice: 3 }), tcp('10.244.9.9', '10.96.0.50', 80));
+        const lb = r.hits.find(h => h.chain.startsWith('KUBE-SVC-'))!;
+        expect(model.services[0].endpoints.length, lb.rule).toBe(1001);
+        expect(lb.rule).toMatch(/^-A KUBE-SVC-\S+ -m statistic --mode random --probability \S+ -j KUBE-SEP-\S+$/);
+        const dnat = r.hits[r.hits.length - 1].rule;
+        expect(dnat).toMatch(/^-A KUBE-SEP-\S+ -p tcp -m tcp -j DNAT --to-destination 10\.244\.1\.5:80$/);
+        expect(r.hits.find(h => h.chain === 'KUBE-SERVICES')!.rule).toContain('--comment "default/big cluster IP"');
+        expect(r.alternatives).toHaveLength(1001);
+    });
+});

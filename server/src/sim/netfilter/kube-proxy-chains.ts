@@ -67,8 +67,16 @@ class Chains implements KubeProxyChains {
     readonly markMasq: readonly Rule[];
     readonly postrouting: readonly Rule[];
     private readonly span;
+    /**
+     * kube-proxy's largeClusterMode: past 1,000 endpoints it leaves the comments off the
+     * KUBE-SVC → KUBE-SEP and KUBE-SEP rules to keep iptables-restore fast.
+     */
+    private readonly large: boolean;
 
     constructor(readonly model: ClusterModel) {
+        let total = 0;
+        for (const s of model.services) total += s.endpoints.length * s.ports.length;
+        this.large = total > 1000;
         this.podNet = model.podNetwork ? formatPrefix(model.podNetwork) : undefined;
         this.span = model.proxy.origin.span;
         this.markMasq = [{
@@ -129,6 +137,11 @@ class Chains implements KubeProxyChains {
     private acceptsNodePorts(node: Node, ip: number, isLocal: (ip: number) => boolean): boolean {
         if (this.model.proxy.mode === 'nftables') return node.addresses.some(a => a.address === ip);
         return isLocal(ip);
+    }
+
+    /** The comment on endpoint rules (with a trailing space), or nothing in largeClusterMode. */
+    private epComment(text: string): string {
+        return this.large ? '' : comment(text) + ' ';
     }
 
     private isPod(ip: number): boolean {
@@ -218,7 +231,7 @@ class Chains implements KubeProxyChains {
             for (const ep of eps) {
                 out.push({
                     table: 'nat', chain, by: 'kube-proxy', span: sp.service.origin.span,
-                    text: `-A ${chain} ${comment(`${sp.name} -> ${ep.text}`)} -m recent --rcheck --seconds 10800 --reap --name ${ep.chain} --mask 255.255.255.255 --rsource -j ${ep.chain}`,
+                    text: `-A ${chain} ${this.epComment(`${sp.name} -> ${ep.text}`)}-m recent --rcheck --seconds 10800 --reap --name ${ep.chain} --mask 255.255.255.255 --rsource -j ${ep.chain}`,
                     nftChain, nft: `ip saddr @affinity-${ep.nftChain.slice('endpoint-'.length)} goto ${ep.nftChain}`,
                     // A trace follows a connection's first packet: no affinity entry exists yet.
                     match: () => false,
@@ -231,7 +244,7 @@ class Chains implements KubeProxyChains {
             const stat = i < n - 1 ? ` -m statistic --mode random --probability ${statisticProbability(1 / (n - i))}` : '';
             out.push({
                 table: 'nat', chain, by: 'kube-proxy', span: ep.span,
-                text: `-A ${chain} ${comment(`${sp.name} -> ${ep.text}`)}${stat} -j ${ep.chain}`,
+                text: `-A ${chain} ${this.epComment(`${sp.name} -> ${ep.text}`).trimEnd()}${stat} -j ${ep.chain}`.replace(/ {2,}/g, ' '),
                 nftChain, nft: vmap,
                 match: (_pk, env) => env.pick(chain, n, describe, affinity) === i,
                 target: jump(ep.chain, () => this.sep(sp, ep)),
@@ -249,13 +262,13 @@ class Chains implements KubeProxyChains {
         rules = [
             {
                 table: 'nat', chain: ep.chain, position: 1, by: 'kube-proxy', span: ep.span,
-                text: `-A ${ep.chain} -s ${ip}/32 ${comment(sp.name)} -j KUBE-MARK-MASQ`,
+                text: `-A ${ep.chain} -s ${ip}/32 ${this.epComment(sp.name)}-j KUBE-MARK-MASQ`,
                 nftChain: ep.nftChain, nft: `ip saddr ${ip} jump mark-for-masquerade`,
                 match: pk => pk.src === ep.ip, target: this.toMarkMasq(),
             },
             {
                 table: 'nat', chain: ep.chain, position: 2, by: 'kube-proxy', span: sp.span,
-                text: `-A ${ep.chain} ${p(sp.protocol)} ${comment(sp.name)}${affinity ? ` -m recent --set --name ${ep.chain} --mask 255.255.255.255 --rsource` : ''} -m ${sp.protocol} -j DNAT --to-destination ${ep.text}`,
+                text: `-A ${ep.chain} ${p(sp.protocol)} ${this.epComment(sp.name).trimEnd()}${affinity ? ` -m recent --set --name ${ep.chain} --mask 255.255.255.255 --rsource` : ''} -m ${sp.protocol} -j DNAT --to-destination ${ep.text}`.replace(/ {2,}/g, ' '),
                 nftChain: ep.nftChain,
                 nft: `${affinity ? `update @affinity-${ep.nftChain.slice('endpoint-'.length)} { ip saddr } ` : ''}meta l4proto ${sp.protocol} dnat to ${ep.text}`,
                 match: pk => pk.protocol === sp.protocol, target: { kind: 'dnat', ip: ep.ip, port: ep.port },
