@@ -12,6 +12,9 @@ import { registerCustomRequests } from './lsp/custom-requests';
 import { traceFlow } from './sim/index';
 
 const connection = createConnection(ProposedFeatures.all);
+// A fault in one request must not take the editor's server down: log it and keep serving.
+process.on('uncaughtException', e => connection.console.error(`knet: ${e.stack ?? e.message}`));
+process.on('unhandledRejection', e => connection.console.error(`knet: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 const { shared, workspaceSymbols } = createKnetLanguageServices({ connection, ...NodeFileSystem }, traceFlow);
 startLanguageServer(shared, {
     // Hovers and lenses read the checked model and its traces: wait for the checks.
