@@ -38,7 +38,7 @@ describe('lab plan', () => {
         const node02 = result.model.nodeByName.get('node02')!;
         const mac = result.model.nodeByName.get('node01')!.netns().neighbors.find(n => n.dev === 'flannel.1' && n.address === node02.podCidr!.network)!.mac;
         const text = plan.commands.map(c => c.argv.join(' '));
-        expect(text).toContain(`ip -n kn-test-n-node02 link add flannel.1 address ${mac} type vxlan id 1 dev ens192 local 100.100.137.202 dstport 8472 nolearning`);
+        expect(text).toContain(`ip -n kn-test-n-node02 link add name flannel.1 address ${mac} type vxlan id 1 dev ens192 local 100.100.137.202 dstport 8472 nolearning`);
         expect(text).toContain(`ip -n kn-test-n-node01 neigh replace 10.244.2.0 lladdr ${mac} dev flannel.1 nud permanent`);
         expect(text).toContain(`bridge -n kn-test-n-node01 fdb append ${mac} dev flannel.1 dst 100.100.137.202`);
         // node01's pasted table, line for line; gateway routes after the routes that make their next hop reachable.
@@ -47,7 +47,7 @@ describe('lab plan', () => {
             .toBeGreaterThan(routes.indexOf('ip -n kn-test-n-node01 route add 100.100.137.0/24 dev ens192 proto kernel scope link src 100.100.137.201 metric 100'));
         expect(routes).toContain('ip -n kn-test-n-node01 route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
         // The pod's veth: host side in the node, eth0 moved into the pod.
-        expect(text).toContain('ip -n kn-test-n-node01 link add veth42779e36 type veth peer name eth0 netns kn-test-p-default_busybox3-c997b9cc4-tlvrq');
+        expect(text).toContain('ip -n kn-test-n-node01 link add name veth42779e36 type veth peer name eth0 netns kn-test-p-default_busybox3-c997b9cc4-tlvrq');
         // The segment: gateway on br0, nothing routed for cluster ranges.
         expect(text).toContain('ip -n kn-test-w-lan addr add 100.100.137.1/24 brd + dev br0');
         expect(text).toContain('ip -n kn-test-w-lan route add blackhole default');
@@ -58,7 +58,7 @@ describe('lab plan', () => {
         const { result } = await loadExample('calico-ipip.knet', false);
         const plan = planLab(result.model, 'kn-test-', { brNetfilter: false });
         const text = plan.commands.map(c => c.argv.join(' '));
-        expect(text.some(t => /link add tunl0 type ipip$/.test(t))).toBe(true);
+        expect(text.some(t => /link add name tunl0 type ipip$/.test(t))).toBe(true);
         expect(text.some(t => /proxy_arp/.test(t) && /cali[0-9a-f]{11}/.test(t))).toBe(true);
         expect(text.some(t => t.includes('bridge-nf-call-iptables'))).toBe(false);
     });

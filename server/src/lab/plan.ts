@@ -129,7 +129,7 @@ class Planner {
         this.namespaces.push({ name: ns, kind, id });
         this.nsById.set(id, ns);
         this.create.push({ argv: ['ip', 'netns', 'add', ns], ns, id, what: `namespace for ${id}` });
-        this.up.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'], ns, id, what: 'lo up' });
+        this.up.push({ argv: ['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up'], ns, id, what: 'lo up' });
     }
 
     /** An underlay network: br0 with the gateway's address; forwarding for the hosts behind it. */
@@ -137,11 +137,11 @@ class Planner {
         const id = `network:${n.name}`;
         const ns = this.nsById.get(id)!;
         const ip = (...a: string[]) => ['ip', '-n', ns, ...a];
-        this.create.push({ argv: ip('link', 'add', SEGMENT_BRIDGE, 'mtu', String(n.mtu), 'type', 'bridge'), ns, id, what: `bridge ${SEGMENT_BRIDGE} (network ${n.name})`, creates: SEGMENT_BRIDGE });
+        this.create.push({ argv: ip('link', 'add', 'name', SEGMENT_BRIDGE, 'mtu', String(n.mtu), 'type', 'bridge'), ns, id, what: `bridge ${SEGMENT_BRIDGE} (network ${n.name})`, creates: SEGMENT_BRIDGE });
         if (n.gateway !== undefined) {
             this.configure.push({ argv: ip('addr', 'add', `${formatIp(n.gateway)}/${n.cidr.length}`, ...brd(n.cidr.length), 'dev', SEGMENT_BRIDGE), ns, id, what: `gateway ${formatIp(n.gateway)}`, needs: [SEGMENT_BRIDGE] });
         }
-        this.up.push({ argv: ip('link', 'set', SEGMENT_BRIDGE, 'up'), ns, id, what: `${SEGMENT_BRIDGE} up`, needs: [SEGMENT_BRIDGE] });
+        this.up.push({ argv: ip('link', 'set', 'dev', SEGMENT_BRIDGE, 'up'), ns, id, what: `${SEGMENT_BRIDGE} up`, needs: [SEGMENT_BRIDGE] });
         // The gateway forwards (hosts behind it, a cloud's routes) but knows no cluster range.
         const sysctls: [string, string][] = [['net/ipv4/ip_forward', '1'], ['net/ipv4/conf/all/send_redirects', '0'], ['net/ipv4/conf/default/send_redirects', '0']];
         if (this.options.brNetfilter) sysctls.push(['net/bridge/bridge-nf-call-iptables', '0']);
@@ -186,18 +186,18 @@ class Planner {
         for (const link of links) {
             const name = link.name;
             if (link.master) {
-                this.configure.push({ argv: ip('link', 'set', name, 'master', link.master), ns, id, what: `${name} master ${link.master}`, needs: [name, link.master] });
+                this.configure.push({ argv: ip('link', 'set', 'dev', name, 'master', link.master), ns, id, what: `${name} master ${link.master}`, needs: [name, link.master] });
                 // The bridge plugin's hairpinMode (on in flannel's and kubenet's CNI config): a pod may
                 // reach itself through its Service, the frame going back out the port it came in by.
                 if (link.kind === 'veth' && link.peer) {
                     this.configure.push({ argv: ['bridge', '-n', ns, 'link', 'set', 'dev', name, 'hairpin', 'on'], ns, id, what: `${name} hairpin on`, needs: [name, link.master] });
                 }
             }
-            this.configure.push({ argv: ip('link', 'set', name, 'mtu', String(link.mtu)), ns, id, what: `${name} mtu ${link.mtu}`, needs: [name] });
+            this.configure.push({ argv: ip('link', 'set', 'dev', name, 'mtu', String(link.mtu)), ns, id, what: `${name} mtu ${link.mtu}`, needs: [name] });
             for (const a of link.addresses) {
                 this.configure.push({ argv: ip('addr', 'add', formatCidr(a), ...brd(a.length), 'dev', name), ns, id, what: `${name} ${formatCidr(a)}`, needs: [name] });
             }
-            this.up.push({ argv: ip('link', 'set', name, 'up'), ns, id, what: `${name} up`, needs: [name] });
+            this.up.push({ argv: ip('link', 'set', 'dev', name, 'up'), ns, id, what: `${name} up`, needs: [name] });
         }
         // The table as the model holds it, connected routes included: flush what the kernel derived, then add.
         this.routes.push({ argv: ip('route', 'flush', 'table', 'main'), ns, id, what: 'flush table main' });
@@ -242,18 +242,18 @@ class Planner {
                 if (netnsKind(id) === 'host' && !link.network) return;
                 const network = link.network ? this.model.networkByName.get(link.network) : undefined;
                 const wire = network ? this.nsById.get(`network:${network.name}`) : undefined;
-                if (!wire) { add(ip('link', 'add', name, 'type', 'dummy'), `nic ${name} (on no modelled network: a dummy)`); return; }
+                if (!wire) { add(ip('link', 'add', 'name', name, 'type', 'dummy'), `nic ${name} (on no modelled network: a dummy)`); return; }
                 const port = ifname(member.id.replace(/^[a-z]+:/, '').replace(/\//g, '.'));
-                this.create.push({ argv: ip('link', 'add', name, 'type', 'veth', 'peer', 'name', port, 'netns', wire), ns, id, what: `nic ${name} on ${network!.name} (port ${port})`, creates: name });
-                this.configure.push({ argv: ['ip', '-n', wire, 'link', 'set', port, 'master', SEGMENT_BRIDGE, 'mtu', String(link.mtu)], ns: wire, id: `network:${network!.name}`, what: `port ${port} of ${SEGMENT_BRIDGE}`, needs: [] });
-                this.up.push({ argv: ['ip', '-n', wire, 'link', 'set', port, 'up'], ns: wire, id: `network:${network!.name}`, what: `${port} up` });
+                this.create.push({ argv: ip('link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', port, 'netns', wire), ns, id, what: `nic ${name} on ${network!.name} (port ${port})`, creates: name });
+                this.configure.push({ argv: ['ip', '-n', wire, 'link', 'set', 'dev', port, 'master', SEGMENT_BRIDGE, 'mtu', String(link.mtu)], ns: wire, id: `network:${network!.name}`, what: `port ${port} of ${SEGMENT_BRIDGE}`, needs: [] });
+                this.up.push({ argv: ['ip', '-n', wire, 'link', 'set', 'dev', port, 'up'], ns: wire, id: `network:${network!.name}`, what: `${port} up` });
                 return;
             }
-            case 'bridge': add(ip('link', 'add', name, 'type', 'bridge'), `bridge ${name}`); return;
-            case 'dummy': add(ip('link', 'add', name, 'type', 'dummy'), `dummy ${name}`); return;
+            case 'bridge': add(ip('link', 'add', 'name', name, 'type', 'bridge'), `bridge ${name}`); return;
+            case 'dummy': add(ip('link', 'add', 'name', name, 'type', 'dummy'), `dummy ${name}`); return;
             case 'vxlan': {
                 const mac = macs.get(`${id}/${name}`);
-                const args = ['link', 'add', name, ...(mac ? ['address', mac] : []), 'type', 'vxlan', 'id', String(link.vni ?? 1)];
+                const args = ['link', 'add', 'name', name, ...(mac ? ['address', mac] : []), 'type', 'vxlan', 'id', String(link.vni ?? 1)];
                 if (link.parent) args.push('dev', link.parent);
                 if (link.local !== undefined) args.push('local', formatIp(link.local));
                 // flanneld and Felix create their VTEPs without learning; the FDB is programmed.
@@ -266,13 +266,13 @@ class Planner {
                 return;
             case 'ipip': {
                 // Calico's tunl0 is the ipip module's fallback device: it exists once the module loads.
-                const args = name === 'tunl0' ? ['link', 'add', name, 'type', 'ipip'] : ['link', 'add', name, 'type', 'ipip',
+                const args = name === 'tunl0' ? ['link', 'add', 'name', name, 'type', 'ipip'] : ['link', 'add', 'name', name, 'type', 'ipip',
                     ...(link.local !== undefined ? ['local', formatIp(link.local)] : []), ...(link.remote !== undefined ? ['remote', formatIp(link.remote)] : [])];
                 add(ip(...args), `ipip ${name}`);
                 return;
             }
             case 'gre':
-                add(ip('link', 'add', name, 'type', 'gre', ...(link.local !== undefined ? ['local', formatIp(link.local)] : []), ...(link.remote !== undefined ? ['remote', formatIp(link.remote)] : [])), `gre ${name}`);
+                add(ip('link', 'add', 'name', name, 'type', 'gre', ...(link.local !== undefined ? ['local', formatIp(link.local)] : []), ...(link.remote !== undefined ? ['remote', formatIp(link.remote)] : [])), `gre ${name}`);
                 return;
             case 'tun':
                 // flannel udp: flanneld reads flannel0 and sends UDP from user space; the lab runs no flanneld.
@@ -287,12 +287,12 @@ class Planner {
                 if (this.pairs.has(key)) return;
                 this.pairs.add(key);
                 const peerArgs = peerNs && peerNs !== ns ? ['peer', 'name', peerDev, 'netns', peerNs] : ['peer', 'name', peerDev];
-                this.create.push({ argv: ip('link', 'add', name, 'type', 'veth', ...peerArgs), ns, id, what: `veth ${name} ↔ ${peerId ?? id}/${peerDev}`, creates: name });
+                this.create.push({ argv: ip('link', 'add', 'name', name, 'type', 'veth', ...peerArgs), ns, id, what: `veth ${name} ↔ ${peerId ?? id}/${peerDev}`, creates: name });
                 if (peerNs && peerNs !== ns) {
                     // The far end exists once this runs; record it as created with it.
                     this.create.push({ argv: ['ip', '-n', peerNs, 'link', 'show', peerDev], ns: peerNs, id: peerId!, what: `${peerDev} (far end of ${name})`, creates: peerDev });
                 } else if (!link.peer) {
-                    this.up.push({ argv: ip('link', 'set', peerDev, 'up'), ns, id, what: `${peerDev} up` });
+                    this.up.push({ argv: ip('link', 'set', 'dev', peerDev, 'up'), ns, id, what: `${peerDev} up` });
                 }
                 return;
             }
@@ -321,8 +321,8 @@ class Planner {
             const wireId = `network:${gateway.name}`;
             const wire = this.nsById.get(wireId)!;
             const port = ifname('h.' + host.name);
-            this.create.push({ argv: ['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', wire], ns, id, what: `uplink of ${host.name} to ${gateway.name}'s gateway`, creates: 'eth0' });
-            this.up.push({ argv: ['ip', '-n', wire, 'link', 'set', port, 'up'], ns: wire, id: wireId, what: `${port} up` });
+            this.create.push({ argv: ['ip', '-n', ns, 'link', 'add', 'name', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', wire], ns, id, what: `uplink of ${host.name} to ${gateway.name}'s gateway`, creates: 'eth0' });
+            this.up.push({ argv: ['ip', '-n', wire, 'link', 'set', 'dev', port, 'up'], ns: wire, id: wireId, what: `${port} up` });
             this.routes.push({ argv: ['ip', '-n', wire, 'route', 'add', formatIp(host.address), 'dev', port, 'scope', 'link'], ns: wire, id: wireId, what: `route to ${host.name}` });
             // The host's default route is `dev eth0 scope link`: it ARPs for every address, the gateway answers.
             this.late.push(sysctlCommand(wire, wireId, [[`net/ipv4/conf/${port}/proxy_arp`, '1']]));
