@@ -173,6 +173,12 @@ describe('other kube-proxy modes', () => {
         expect(['web-1', 'web-2']).toContain(deliveredAt(t));
     });
 
+    it('ipvs: a ClusterIP port the service does not expose finds no virtual server and no listener', async () => {
+        const t = await traceIn(NODES + '\n  flow f: client-pod -> web:81', 'f', { header: FLANNEL_HEADER('vxlan') + '\n  proxy ipvs' });
+        expect(t.disposition).toBe('FILTERED');
+        expect(t.dispositionReason).toContain('kube-ipvs0');
+    });
+
     it('userspace: REDIRECT to kube-proxy, which opens its own connection from the node', async () => {
         const t = await traceIn(NODES + '\n  flow f: client-pod -> web:80', 'f', { header: FLANNEL_HEADER('vxlan') + '\n  proxy userspace' });
         expect(t.disposition).toBe('DELIVERED');

@@ -18,7 +18,7 @@ import {
     clusterInternal, isLocal, localRoute, networkHolding, networkTable, nodeLeasing, nodeOnNetwork, podOnBridge,
     primaryAddress, replySource, sourceAddress,
 } from './addressing';
-import { runHook } from './netfilter';
+import { IPVS_DEVICE, runHook } from './netfilter';
 import type { Hook, HookContext, HookResult, RuleHit } from './netfilter/types';
 import { portmapHook } from './portmap';
 import { natSummary, hitText, lastDeciding } from './nat-text';
@@ -512,6 +512,12 @@ export class Walk {
         }
         const cur = h.pkt;
         const i = cur.inner;
+        if (r.dev === IPVS_DEVICE && i.protocol !== 'icmp') {
+            // A ClusterIP on kube-ipvs0 answers only the ports IPVS serves; no socket listens there.
+            return this.end(place, cur, 'FILTERED', `${place.label} ${IPVS_DEVICE}`,
+                `${formatIp(i.dst)} is local on ${IPVS_DEVICE} but no IPVS virtual server serves ${i.protocol} port ${i.dstPort}: nothing listens, the node answers ${i.protocol === 'tcp' ? 'TCP RST' : 'ICMP port unreachable'}`,
+                { inDevice: inDev, origin: r.origin }, `no virtual server for ${formatIp(i.dst)}:${i.dstPort}`);
+        }
         const pod = place.pod;
         const devMtu = ns.links.get(inDev)?.mtu ?? 65536;
         if (pod && i.protocol !== 'icmp' && i.dstPort !== undefined && pod.containers.length > 0 && !pod.containers.some(c => c.port === i.dstPort)) {
