@@ -64,6 +64,9 @@ function prepare(model: ClusterModel, state: LabState, flow: Flow, trace: Trace)
     // Where the simulator says the packet goes: devices to watch, and devices the lab lacks.
     const path: CaptureSpot[] = [];
     const seen = new Set<string>();
+    // The lab links no two underlay networks (each gateway namespace stands alone).
+    const segments = new Set(trace.hops.filter(h => h.kind === 'network').map(h => h.namespace));
+    if (segments.size > 1) return `the trace crosses ${[...segments].join(' and ')}: the lab does not route between underlay networks (their gateways are not linked)`;
     // Every endpoint kube-proxy may choose: watch each alternative's path too.
     const traces = [trace, ...(trace.alternatives ?? []).filter(a => !a.chosen).map(a => traceFlow(model, flow, { choice: a.choice }))];
     for (const hop of traces.flatMap(t => t.hops)) {
