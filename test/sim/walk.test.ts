@@ -80,6 +80,7 @@ describe('flannel vxlan', () => {
         expect(drop.hop).toBe('n1');
         expect(drop.inDevice).toBe('vetha');
         expect(drop.summary).toContain('no ICMP');
+        expect(t.pathMtu).toBe(1450);
     });
 
     it('without DF a too-big packet is fragmented, not refused', async () => {

@@ -356,6 +356,7 @@ export class Walk {
         const link = ns.links.get(dev);
         if (!link) return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', `${dev} of ${place.label}`, `${place.label} has no device ${dev}`);
         const len = frameLength(pkt);
+        this.meetMtu(link.mtu, pkt);
         if (len > link.mtu) {
             // veth and NIC receive paths drop frames over their MTU (is_skb_forwardable): no ICMP.
             return this.end(place, pkt, 'MTU_EXCEEDED', `${dev} of ${place.label} (${link.mtu})`,
