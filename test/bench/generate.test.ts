@@ -146,3 +146,23 @@ describe('a superseded build stops', () => {
         }
     });
 });
+
+describe('pod options read in one pass', () => {
+    it('still reports an option given twice on a pod line, once, on the second', async () => {
+        const text = `cluster t {
+  podNetwork 10.244.0.0/16
+  network lan 100.100.137.0/24 { mtu 1500 gateway 100.100.137.1 }
+  node n1 {
+    address 100.100.137.10 on lan
+    podCIDR 10.244.1.0/24
+    pod web 10.244.1.2 mtu 1400 labels app=web mtu 1300
+  }
+}
+`;
+        const { diagnostics, result } = await load(text);
+        const twice = diagnostics.filter(d => d.message.includes('given twice'));
+        expect(twice.map(d => `${d.range.start.line}:${d.range.start.character} ${d.message}`)).toEqual(['6:47 mtu is given twice in pod web: a block holds one mtu']);
+        expect(result.model.pods[0].mtu).toBe(1400);
+        expect(result.model.pods[0].labels.get('app')).toBe('web');
+    });
+});
