@@ -11,6 +11,8 @@ import { runSync } from './shell';
 
 export interface LabFailure {
     readonly id: string;
+    /** The device whose creation or configuration was refused, when the command concerned one. */
+    readonly device?: string;
     readonly what: string;
     readonly command: string;
     readonly error: string;
@@ -73,7 +75,7 @@ export function labUp(model: ClusterModel, prefix: string): LabState {
         const r = runSync(c.argv, { timeoutMs: 10_000 });
         if (r.code === 0) continue;
         const error = (r.timedOut ? 'timed out' : r.stderr.trim() || `exit ${r.code}`).split('\n')[0];
-        failures.push({ id: c.id, what: c.what, command: c.argv.join(' '), error });
+        failures.push({ id: c.id, device: c.creates ?? c.needs?.[0], what: c.what, command: c.argv.join(' '), error });
         if (c.creates && !gone?.has(c.creates)) {
             markMissing(c.ns, c.creates);
             missing.push({ id: c.id, device: c.creates, reason: `the kernel here refused to create it (${c.what}: ${error})` });

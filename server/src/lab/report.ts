@@ -44,6 +44,7 @@ export function formatOutcome(o: FlowOutcome): string {
     for (const [f, kv, sv] of rows) lines.push(`  ${f.padEnd(w0)}  ${kv.padEnd(w1)}  ${sv}`);
     const unseen = k.seen.filter(x => x.spot.role === 'path' && x.packets === 0).map(x => `${x.spot.id}/${x.spot.device}`);
     if (k.delivered && unseen.length) lines.push(`  (no packet of the flow captured on ${unseen.join(', ')}, which the trace lists)`);
+    for (const c of o.caveats ?? []) lines.push(`  ! ${c}`);
     for (const d of o.disagreements) lines.push(`  ✗ ${d.field}: kernel ${d.kernel}; simulator ${d.simulator}`);
     return lines.join('\n') + '\n';
 }

@@ -16,6 +16,8 @@ import { natRuleset } from './rules';
 export interface FlowOutcome {
     readonly flow: string;
     readonly skipped?: string;
+    /** Where the lab differs from the model on this flow's path (a setting the kernel refused). */
+    readonly caveats?: readonly string[];
     readonly kernel?: KernelObservation;
     readonly simulator?: SimulatorView;
     readonly disagreements: readonly Disagreement[];
@@ -43,7 +45,10 @@ export async function runFlow(model: ClusterModel, state: LabState, flow: Flow):
         const alt = trace.alternatives?.find(a => endpointId(model, a.description) === kernel.deliveredTo);
         if (alt) simulator = simulatorView(model, traceFlow(model, flow, { choice: alt.choice }));
     }
-    return { flow: flow.name, kernel, simulator, disagreements: compare(flow.name, kernel, simulator) };
+    const onPath = new Set(prepared.captures.filter(c => c.role === 'path').map(c => `${c.id}/${c.device}`));
+    const caveats = state.failures.filter(f => f.device && onPath.has(`${f.id}/${f.device}`))
+        .map(f => `the kernel refused ${f.id.replace(':', ' ')}'s ${f.what} (${f.error}): the lab differs from the model here`);
+    return { flow: flow.name, kernel, simulator, caveats, disagreements: compare(flow.name, kernel, simulator) };
 }
 
 /** The probe for a flow, or why the lab cannot send it here. */
