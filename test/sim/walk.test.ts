@@ -70,6 +70,10 @@ describe('flannel vxlan', () => {
         const drop = only(stepsOf(t, 'drop'), 'drop');
         expect(drop.hop).toBe('n1');
         expect(drop.summary).toBe('ICMP frag needed and DF set (mtu = 1450) from 10.244.1.1');
+        expect(drop.packet.headers).toEqual([
+            expect.objectContaining({ kind: 'ipv4', src: '10.244.1.1', dst: '10.244.1.2', protocol: 1 }),
+            expect.objectContaining({ kind: 'icmp', type: 3, code: 4, mtu: 1450 }),
+        ]);
         expect(t.pathMtu).toBe(1450);
     });
 

@@ -25,7 +25,7 @@ export function headerText(h: Header): string {
         case 'tcp': return `TCP ${h.srcPort} → ${h.dstPort}${h.flags ? ` [${h.flags}]` : ''}${h.mss !== undefined ? ` (MSS ${h.mss})` : ''}`;
         case 'udp': return `UDP ${h.srcPort} → ${h.dstPort}`;
         case 'sctp': return `SCTP ${h.srcPort} → ${h.dstPort}`;
-        case 'icmp': return `ICMP ${h.description ?? `type ${h.type} code ${h.code}`}`;
+        case 'icmp': return `ICMP ${h.description ?? `type ${h.type} code ${h.code}`}${h.mtu !== undefined ? ` (mtu ${h.mtu})` : ''}`;
         case 'vxlan': return `VXLAN flags ${h.flags} VNI ${h.vni}`;
         case 'ethernet': return `Ethernet${h.dst ? ` → ${h.dst}` : ''}${h.vlan !== undefined ? ` VLAN ${h.vlan}` : ''}`;
         case 'gre': return `GRE${h.key !== undefined ? ` key ${h.key}` : ''}`;
@@ -80,7 +80,8 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
             out.push(`  ${String(n).padStart(2)} ${kind} ${s.summary}${devs ? paint('dim', `   (${devs})`) : ''}${gen}`);
             for (const d of s.details ?? []) out.push(paint('dim', `${' '.repeat(15)}${d}`));
             for (const c of s.changes ?? []) out.push(`${' '.repeat(15)}${c.field}: ${c.from} → ${c.to}`);
-            if (SHOW_PACKET.has(s.kind)) out.push(`${' '.repeat(15)}${packetText(s.packet)}`);
+            const answered = s.kind === 'drop' && s.packet.headers.some(h => h.kind === 'icmp' && h.type === 3);
+            if (SHOW_PACKET.has(s.kind) || answered) out.push(`${' '.repeat(15)}${answered ? 'sent back: ' : ''}${packetText(s.packet)}`);
         }
     }
     out.push('');

@@ -13,7 +13,7 @@
 import { type Ip, formatIp } from '../model/address';
 import { formatRoute } from '../model/route-table';
 import type { ClusterModel, Link, Network, Node, Origin, Pod, Route, Span } from '../model/types';
-import type { Alternative, Disposition, FieldChange, Hop, Step, StepKind } from '../protocol/trace';
+import type { Alternative, Disposition, FieldChange, Hop, Packet, Step, StepKind } from '../protocol/trace';
 import {
     clusterInternal, isLocal, localRoute, networkHolding, networkTable, nodeLeasing, nodeOnNetwork, podOnBridge,
     primaryAddress, replySource, sourceAddress,
@@ -73,6 +73,8 @@ interface StepFields {
     origin?: Origin;
     span?: Span;
     generated?: boolean;
+    /** What leaves instead of the packet (an ICMP error sent back), shown as the step's packet. */
+    answer?: Packet;
 }
 
 export interface WalkOptions {
@@ -107,7 +109,7 @@ export class Walk {
             this.hopId = place.id;
         }
         this.steps++;
-        const packet = toPacket(pkt);
+        const packet = f.answer ?? toPacket(pkt);
         const span = f.span ?? f.origin?.span;
         const s: Step = {
             kind, namespace: place.label, summary, packet,
@@ -667,9 +669,17 @@ export class Walk {
         const from = replySource(this.model, place.ns!, pkt.inner.src);
         this.fragNeeded = { mtu: innerMtu, from: from !== undefined ? formatIp(from) : place.label };
         const msg = `ICMP frag needed and DF set (mtu = ${innerMtu}) from ${from !== undefined ? formatIp(from) : place.label}`;
+        // The error carries the offending header and as much of its data as fits 576 bytes.
+        const answer: Packet | undefined = from === undefined ? undefined : {
+            headers: [
+                { kind: 'ipv4', src: formatIp(from), dst: formatIp(pkt.inner.src), ttl: 64, df: false, protocol: 1, length: Math.min(576, 28 + pkt.inner.length) },
+                { kind: 'icmp', type: 3, code: 4, description: 'fragmentation needed and DF set', mtu: innerMtu },
+            ],
+            length: Math.min(576, 28 + pkt.inner.length),
+        };
         return this.end(place, pkt, 'MTU_EXCEEDED', at,
             `${len} bytes with DF set do not fit ${link.name}'s MTU ${mtu}: ${place.label} answers ${msg}`,
-            { outDevice: link.name, mtu, origin: link.origin, decidedBy: formatRoute(r) }, msg);
+            { outDevice: link.name, mtu, origin: link.origin, decidedBy: formatRoute(r), answer, details: [`the packet: ${tupleText(pkt.inner)}, ${len} bytes, DF`] }, msg);
     }
 
     private encapVxlan(place: Place, link: Link, pkt: SimPacket, nexthop: Ip): Action | undefined {
