@@ -48,6 +48,9 @@ describe('kube-proxy iptables', () => {
         const t = await traceIn(NODES + '\n  flow f: client-pod -> empty:80', 'f');
         expect(t.disposition).toBe('NO_ENDPOINTS');
         expect(t.hops[t.hops.length - 1].namespace).toBe('n1');
+        const drop = only(stepsOf(t, 'drop'), 'drop');
+        expect(drop.packet.headers[1]).toMatchObject({ kind: 'icmp', type: 3, code: 3 });
+        expect(drop.packet.headers[0]).toMatchObject({ dst: '10.244.1.2' });
         expect(t.reply).toBeUndefined();
     });
 

@@ -80,7 +80,7 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
             out.push(`  ${String(n).padStart(2)} ${kind} ${s.summary}${devs ? paint('dim', `   (${devs})`) : ''}${gen}`);
             for (const d of s.details ?? []) out.push(paint('dim', `${' '.repeat(15)}${d}`));
             for (const c of s.changes ?? []) out.push(`${' '.repeat(15)}${c.field}: ${c.from} → ${c.to}`);
-            const answered = s.kind === 'drop' && s.packet.headers.some(h => h.kind === 'icmp' && h.type === 3);
+            const answered = s.kind === 'drop' && s.packet.headers.some(h => h.kind === 'icmp' && (h.type === 3 || h.type === 11));
             if (SHOW_PACKET.has(s.kind) || answered) out.push(`${' '.repeat(15)}${answered ? 'sent back: ' : ''}${packetText(s.packet)}`);
         }
     }

@@ -319,7 +319,16 @@ export class Walk {
             const why = disposition === 'NO_ENDPOINTS' ? `the service has no endpoints: kube-proxy's filter table REJECTs, the sender hears ${how}`
                 : disposition === 'NO_LOCAL_ENDPOINT' ? `externalTrafficPolicy Local and ${node.name} has no local endpoint: ${how}`
                     : `${hook} ${result.verdict === 'REJECT' ? 'rejects' : 'drops'} it: ${how}`;
-            this.end(place, after, disposition, `${node.name} ${hook}`, `${node.name}: ${why}`, { decidedBy: hit?.rule, span: hit?.span, generated: hit ? hit.by !== 'file' : true, inDevice: c.inDev, outDevice: c.outDev });
+            const rej = result.reject;
+            const from = rej ? replySource(this.model, ns, i.src) : undefined;
+            const answer: Packet | undefined = rej && from !== undefined ? {
+                headers: [
+                    { kind: 'ipv4', src: formatIp(from), dst: formatIp(i.src), ttl: 64, df: false, protocol: 1, length: Math.min(576, 28 + i.length) },
+                    { kind: 'icmp', type: rej.icmpType, code: rej.icmpCode, description: rej.description },
+                ],
+                length: Math.min(576, 28 + i.length),
+            } : undefined;
+            this.end(place, after, disposition, `${node.name} ${hook}`, `${node.name}: ${why}`, { decidedBy: hit?.rule, span: hit?.span, generated: hit ? hit.by !== 'file' : true, inDevice: c.inDev, outDevice: c.outDev, answer });
             return undefined;
         }
         return { pkt: after, result };
