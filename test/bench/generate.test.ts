@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GrammarUtils, type AstNode, AstUtils, isOperationCancelled, setInterruptionPeriod } from 'langium';
 import { CancellationTokenSource } from 'vscode-languageserver';
 import { buildModel, buildModelAsync } from '../../server/src/language/build-model';
+import { pauseFor } from '../../server/src/language/document-update';
 import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster, VARIANTS } from '../../server/src/bench/generate';
 import { findPropertyNode } from '../../server/src/language/property-node';
@@ -160,9 +161,18 @@ describe('pod options read in one pass', () => {
 }
 `;
         const { diagnostics, result } = await load(text);
-        const twice = diagnostics.filter(d => d.message.includes('given twice'));
+        const twice = diagnostics.filter(d => String(d.message).includes('given twice'));
         expect(twice.map(d => `${d.range.start.line}:${d.range.start.character} ${d.message}`)).toEqual(['6:47 mtu is given twice in pod web: a block holds one mtu']);
         expect(result.model.pods[0].mtu).toBe(1400);
         expect(result.model.pods[0].labels.get('app')).toBe('web');
+    });
+});
+
+describe('keystrokes coalescing before a large file is parsed again', () => {
+    it('pauses nothing for a small file and at most 300 ms for the largest', () => {
+        expect(pauseFor(generateCluster({ nodes: 50, variant: 'flannel-vxlan' }).text.length)).toBeLessThanOrEqual(5);
+        expect(pauseFor(16_500_000)).toBe(300);
+        expect(pauseFor(1_600_000)).toBe(32);
+        expect(pauseFor(10_000)).toBe(0);
     });
 });

@@ -3,7 +3,8 @@
  * the `@peer` value converter, short parser messages, the model cache and the checks.
  * The LSP feature providers are added in `server/src/lsp/`.
  */
-import { type Module, inject } from 'langium';
+import { type DeepPartial, type Module, inject } from 'langium';
+import { KnetDocumentUpdateHandler } from './document-update';
 import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
     createDefaultModule, createDefaultSharedModule,
@@ -39,12 +40,19 @@ export const KnetModule: Module<KnetServices, PartialLangiumServices & KnetAdded
     },
 };
 
+/** Shared services: keystrokes coalesce before a large file is parsed again. */
+export const KnetSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
+    lsp: {
+        DocumentUpdateHandler: (shared) => new KnetDocumentUpdateHandler(shared),
+    },
+};
+
 /** Extra modules (LSP features) plug in here; the CLI passes none it does not need. */
 export function createKnetServices(
     context: DefaultSharedModuleContext,
     ...extra: Module<KnetServices, unknown>[]
 ): { shared: LangiumSharedServices; Knet: KnetServices } {
-    const shared = inject(createDefaultSharedModule(context), KnetGeneratedSharedModule);
+    const shared = inject(createDefaultSharedModule(context), KnetGeneratedSharedModule, KnetSharedModule);
     const Knet = inject(createDefaultModule({ shared }), KnetGeneratedModule, KnetModule, ...(extra as Module<KnetServices>[])) as KnetServices;
     shared.ServiceRegistry.register(Knet);
     registerChecks(Knet);
