@@ -494,8 +494,16 @@ export class Walk {
         const ttl = pkt.outer ? pkt.outer.ttl : pkt.inner.ttl;
         if (ttl <= 1) {
             const from = replySource(this.model, ns, wireSrc(pkt));
+            const size = Math.min(576, 28 + wireLength(pkt));
+            const answer: Packet | undefined = from === undefined ? undefined : {
+                headers: [
+                    { kind: 'ipv4', src: formatIp(from), dst: formatIp(wireSrc(pkt)), ttl: 64, df: false, protocol: 1, length: size },
+                    { kind: 'icmp', type: 11, code: 0, description: 'time exceeded in transit' },
+                ],
+                length: size,
+            };
             return this.end(place, pkt, 'LOOP', place.label,
-                `TTL ran out at ${place.label}: it answers ICMP time exceeded${from !== undefined ? ` from ${formatIp(from)}` : ''}`, { inDevice: inDev, decidedBy: formatRoute(r), origin: r.origin },
+                `TTL ran out at ${place.label}: it answers ICMP time exceeded${from !== undefined ? ` from ${formatIp(from)}` : ''}`, { inDevice: inDev, decidedBy: formatRoute(r), origin: r.origin, answer },
                 `TTL exceeded in transit`);
         }
         const next: SimPacket = pkt.outer ? { ...pkt, outer: { ...pkt.outer, ttl: ttl - 1 } } : { ...pkt, inner: { ...pkt.inner, ttl: ttl - 1 } };
