@@ -202,16 +202,17 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
             const file = path.join(dir, `c${i}.pcap`);
             const child = runInBackground(['ip', 'netns', 'exec', spot.ns, 'tcpdump', '-i', spot.device, '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', '256', '-w', file]);
             children.push(child);
-            return { spot, file, child, done: collect(child, timeoutMs * 4) };
+            return { spot, file, child, done: collect(child, timeoutMs * 8) };
         });
         const listeners = setup.protocol === 'icmp' ? [] : setup.listeners.map(spot => {
-            const child = runInBackground(['ip', 'netns', 'exec', spot.ns, process.execPath, '-e', LISTENER, setup.protocol, String(spot.port), String(timeoutMs * 3)]);
+            const child = runInBackground(['ip', 'netns', 'exec', spot.ns, process.execPath, '-e', LISTENER, setup.protocol, String(spot.port), String(timeoutMs * 6)]);
             children.push(child);
-            return { spot, child, done: collect(child, timeoutMs * 4) };
+            return { spot, child, done: collect(child, timeoutMs * 8) };
         });
         await Promise.all([
-            ...captures.map(c => waitFor(c.child, 'stderr', /listening on/, 3000)),
-            ...listeners.map(l => waitFor(l.child, 'stdout', /"ready"/, 3000)),
+            // Generous: on a loaded CI machine tcpdump and node take a while to start.
+            ...captures.map(c => waitFor(c.child, 'stderr', /listening on/, 8000)),
+            ...listeners.map(l => waitFor(l.child, 'stdout', /"ready"/, 8000)),
         ]);
 
         let senderSaw: string;
@@ -219,7 +220,7 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
         let pingFrom: string | undefined;
         let mtuRefused: KernelObservation['mtuRefused'];
         if (setup.protocol === 'icmp') {
-            const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, 'ping', '-n', '-M', setup.df ? 'do' : 'dont', '-s', String(Math.max(0, setup.size - 28)), '-c', '1', '-W', '1', setup.destination], timeoutMs + 2000);
+            const r = await runAsync(['ip', 'netns', 'exec', setup.sourceNs, 'ping', '-n', '-M', setup.df ? 'do' : 'dont', '-s', String(Math.max(0, setup.size - 28)), '-c', '1', '-W', '2', setup.destination], timeoutMs + 2000);
             const ping = readPing(r);
             senderSaw = ping.summary;
             replied = ping.replied;
@@ -232,7 +233,7 @@ export async function probeFlow(setup: ProbeSetup, timeoutMs = 3000): Promise<Ke
             if (setup.protocol === 'tcp') replied = !!line?.ok;
         }
         // Let the last frames reach the captures and listeners.
-        await sleep(setup.protocol === 'udp' ? 500 : 250);
+        await sleep(setup.protocol === 'udp' ? 600 : 400);
         for (const l of listeners) signalGroup(l.child, 'SIGTERM');
         for (const c of captures) signalGroup(c.child, 'SIGINT');
         const heard = await Promise.all(listeners.map(async l => ({ spot: l.spot, lines: jsonLines((await l.done).stdout) })));
