@@ -87,6 +87,15 @@ describe('flannel vxlan', () => {
         expect(t.pathMtu).toBe(1450);
     });
 
+    it('a frame bridged to a port with a smaller MTU is dropped at that port, no ICMP', async () => {
+        const t = await traceIn(TWO_NODES('pod a 10.244.1.2 mtu 1500\n    pod b 10.244.1.3 mtu 1400') + '\n  flow f: a -> b icmp size 1500', 'f');
+        expect(t.disposition).toBe('MTU_EXCEEDED');
+        const drop = only(stepsOf(t, 'drop'), 'drop');
+        expect([drop.hop, drop.mtu]).toEqual(['n1', 1400]);
+        expect(drop.summary).toContain('no ICMP');
+        expect(t.pathMtu).toBe(1400);
+    });
+
     it('without DF a too-big packet is fragmented, not refused', async () => {
         const t = await traceIn(TWO_NODES('pod a 10.244.1.2 mtu 1500') + '\n  flow f: a -> c icmp size 1500 nodf', 'f');
         expect(t.disposition).toBe('DELIVERED');

@@ -785,6 +785,15 @@ export class Walk {
         if (!peer || !peerNs) {
             return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', `${link.name} of ${place.label}`, `${link.name} has no peer: nobody answers ARP for ${formatIp(l2)}`, { outDevice: link.name, origin: link.origin });
         }
+        const len = frameLength(pkt);
+        if (len > link.mtu) {
+            // Only a bridged frame gets here too big (a routed one met the MTU check on the way out):
+            // the bridge drops it at the egress port (br_dev_queue_push_xmit), without ICMP.
+            this.meetMtu(link.mtu, pkt);
+            return this.end(place, pkt, 'MTU_EXCEEDED', `${link.name} of ${place.label} (${link.mtu})`,
+                `a ${len}-byte frame is bridged to ${link.name}, whose MTU is ${link.mtu}: the bridge drops it at that port silently, no ICMP is sent`,
+                { outDevice: link.name, mtu: link.mtu, origin: link.origin }, `dropped at bridge port ${link.name}: ${len} bytes > MTU ${link.mtu} (no ICMP)`);
+        }
         const peerPlace = placeOf(this.model, peerNs);
         const peerLink = peerNs.links.get(peer.device);
         if (!this.answersArp(peerPlace, peerLink, l2)) {
