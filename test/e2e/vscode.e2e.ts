@@ -93,14 +93,14 @@ describe('VS Code (code-server) with the knet extension', () => {
         }
         await screenshot(page, 'quick-fix-applied');
         expect(rows.filter(r => r.line === target.line && r.code === 'missing-route'), `after "${title}"`).toEqual([]);
-        // Adding a route adds lines: every line that was there (comments included) is still there, unchanged.
-        const savedLines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
-        expect(originalLines.filter(l => !savedLines.includes(l)), 'lines the quick fix changed instead of adding one').toEqual([]);
-        expect(savedLines.length).toBeGreaterThan(originalLines.length);
         // What the editor saved is what the CLI now accepts for that node.
         const after = checkOf(file);
         expect(after.filter(d => d.code === 'missing-route' && d.message === target.message)).toEqual([]);
         expect(after.length).toBeLessThan(checkOf(path.join(EXAMPLES, relative)).length);
+        // Adding a route adds a line: every line that was there (its comment included) is still there, unchanged.
+        const savedLines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+        expect(savedLines.length).toBeGreaterThan(originalLines.length);
+        expect(originalLines.filter(l => !savedLines.includes(l)), 'lines the quick fix changed instead of adding one').toEqual([]);
     });
 
     it('shows a flow\'s route on hover', async () => {
