@@ -32,8 +32,10 @@ beforeAll(async () => {
     const flowsFile = path.join(workspace, 'flannel-vxlan.knet');
     const flows = flowLines(fs.readFileSync(flowsFile, 'utf8'));
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string };
+    const brokenDir = path.join(workspace, 'broken');
     const spec: HostSpec = {
         broken,
+        allBroken: fs.readdirSync(brokenDir).filter(f => f.endsWith('.knet')).sort().map(f => path.join(brokenDir, f)),
         hoverNode: { ...declarationOf(brokenText, 'node', 'node02'), routes: routesOf(broken, 'node02') },
         flows: {
             file: flowsFile, names: flows.map(f => f.name), lines: flows.map(f => f.line - 1),
@@ -81,6 +83,7 @@ describe('extension host (test-electron contract, in code-server)', () => {
     for (const name of [
         'activates on a .knet file and exposes its language client',
         'diagnostics match the broken example\'s comments',
+        'every broken example carries the diagnostics its comments promise',
         'hover on a node shows its routing table',
         'a missing route has a quick fix that removes it',
         'a CodeLens over each flow opens the trace',

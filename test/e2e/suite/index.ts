@@ -12,6 +12,8 @@ import { expectationsOf, unmetExpectations, type SeenDiagnostic } from '../harne
 
 export interface HostSpec {
     broken: string;
+    /** Every broken example: each must carry the diagnostics its comments promise. */
+    allBroken: string[];
     hoverNode: { line: number; character: number; routes: string[] };
     flows: { file: string; names: string[]; lines: number[]; dispositions: string[] };
     extensionId: string;
@@ -70,6 +72,20 @@ export async function run(): Promise<void> {
         const problems = unmetExpectations(expectations, seenOf());
         if (problems.length) throw new Error(problems.join('; '));
         return `${seenOf().length} diagnostics, as the comments say`;
+    });
+
+    await check('every broken example carries the diagnostics its comments promise', async () => {
+        const problems: string[] = [];
+        for (const file of spec.allBroken) {
+            const uri = vscode.Uri.file(file);
+            const doc = await vscode.workspace.openTextDocument(uri);
+            const seenOf = () => vscode.languages.getDiagnostics(uri).map(d => ({ line: d.range.start.line, code: codeOf(d), severity: SEVERITY[d.severity] }));
+            await until(`diagnostics of ${file}`, () => seenOf().length ? true : undefined);
+            await new Promise(r => setTimeout(r, 300));
+            problems.push(...unmetExpectations(expectationsOf(doc.getText()), seenOf()).map(p => `${file.split('/').pop()} ${p}`));
+        }
+        if (problems.length) throw new Error(problems.join('; '));
+        return `${spec.allBroken.length} files as their comments say`;
     });
 
     await check('hover on a node shows its routing table', async () => {
