@@ -8,7 +8,7 @@ import { ifname, labPrefix, netnsName } from '../../server/src/lab/names';
 import { readPcap } from '../../server/src/lab/pcap';
 import { readPing } from '../../server/src/lab/probe';
 import { assertConfined } from '../../server/src/lab/shell';
-import { iptablesRestore } from '../../server/src/lab/rules';
+import { iptablesRestore, natRuleset } from '../../server/src/lab/rules';
 import { loadExample } from '../helpers';
 
 describe('lab plan', () => {
@@ -81,6 +81,9 @@ describe('lab plan', () => {
         }
         expect(text).toContain('-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
         expect(text).toContain('-j DNAT --to-destination 10.244.2.5:80');
+        // In iptables mode the lab loads netfilter's own export: the same rules.
+        const rules = (t: string) => t.split('\n').filter(l => l.startsWith('-A ')).sort();
+        expect(rules(natRuleset(result.model).forNode!(result.model.nodeByName.get('node01')!))).toEqual(rules(text));
     });
 });
 

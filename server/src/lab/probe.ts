@@ -111,9 +111,6 @@ if (proto === 'udp') {
 export function listenSpots(model: ClusterModel, flow: Flow, nsById: ReadonlyMap<string, string>): ListenSpot[] {
     const out = new Map<string, ListenSpot>();
     const port = flow.port;
-    if (port === undefined || flow.protocol === 'icmp') {
-        // ICMP: the kernel of the destination answers; no listener, but the arrival namespaces still count.
-    }
     const add = (id: string | undefined, p: number | undefined) => {
         const ns = id ? nsById.get(id) : undefined;
         if (!ns || p === undefined || !id) return;
@@ -159,7 +156,7 @@ export function podNsId(pod: Pod): string {
 }
 
 /** The address a flow is sent to: the trace's resolution when there is one, else the model's. */
-export function destinationAddress(model: ClusterModel, flow: Flow, trace?: Trace): string | undefined {
+export function destinationAddress(flow: Flow, trace?: Trace): string | undefined {
     if (trace?.flow.destinationAddress) return trace.flow.destinationAddress;
     const t = flow.target;
     if (!t) return undefined;
@@ -170,7 +167,6 @@ export function destinationAddress(model: ClusterModel, flow: Flow, trace?: Trac
         case 'host': return formatIp(t.host.address);
         case 'address': return formatIp(t.address);
     }
-    void model;
 }
 
 function nodeAddress(ip: number | undefined): string | undefined {

@@ -1,7 +1,9 @@
 /**
  * The iptables rules a node holds (kube-proxy's nat and filter chains, the CNI's masquerade
- * and forward rules) as `iptables-restore` input, written from the very rules the
- * simulator walks (`sim/netfilter`), so the kernel runs what the trace reasons about.
+ * and forward rules) as `iptables-restore` input, from the very rules the simulator walks
+ * (`sim/netfilter`), so the kernel runs what the trace reasons about. In iptables mode it
+ * is netfilter's own export (`nodeRuleset`); for the other modes, which this kernel cannot
+ * run as such, the same rule objects assembled here as their iptables equivalents.
  */
 import { formatPrefix } from '../model/address';
 import { servicePorts } from '../model/generate/kube-proxy/service-ports';
@@ -10,6 +12,7 @@ import { cniChains } from '../sim/netfilter/cni-chains';
 import { baseChains } from '../sim/netfilter/iptables';
 import { kubeProxyChains } from '../sim/netfilter/kube-proxy-chains';
 import type { Rule } from '../sim/netfilter/rule';
+import { nodeRuleset } from '../sim/netfilter/ruleset';
 
 export interface NatRuleset {
     /** iptables-restore input for a node, or undefined when the lab loads none for it. */
@@ -42,7 +45,7 @@ export function natRuleset(model: ClusterModel): NatRuleset {
                 reason: 'kube-proxy nftables: the lab loads the iptables-mode rules, which make the same decisions',
             };
         default:
-            return { forNode: node => iptablesRestore(model, node) };
+            return { forNode: node => nodeRuleset(model, node) };
     }
 }
 
@@ -58,7 +61,7 @@ export function ipsetRestore(model: ClusterModel): string | undefined {
     return lines.join('\n') + '\n';
 }
 
-/** The nat and filter tables of `node` as iptables-save prints them. */
+/** The nat and filter tables of `node` as iptables-save prints them, kube-proxy's in their iptables form whatever the mode. */
 export function iptablesRestore(model: ClusterModel, node: Node): string {
     const base = baseChains(model, node);
     const services = model.proxy.mode === 'iptables' || model.proxy.mode === 'nftables';

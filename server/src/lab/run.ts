@@ -61,7 +61,7 @@ function prepare(model: ClusterModel, state: LabState, flow: Flow, trace: Trace)
     const sourceId = src.kind === 'pod' ? podNsId(src.pod) : src.kind === 'node' ? `node:${src.node.name}` : `host:${src.host.name}`;
     const sourceNs = plan.nsById.get(sourceId);
     if (!sourceNs) return `no lab namespace for ${sourceId}`;
-    const destination = destinationAddress(model, flow, trace);
+    const destination = destinationAddress(flow, trace);
     if (!destination) return 'the destination has no address';
     const t = flow.target;
     if (t.kind === 'address' && !model.owners.has(t.address)) return `${destination} belongs to nothing in the model: the lab never sends outside its own namespaces`;
