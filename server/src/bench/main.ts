@@ -9,6 +9,7 @@
  *   node --expose-gc dist/bench.cjs [--sizes 50,500,5000] [--variants flannel-vxlan,calico-ipip]
  *        [--runs N] [--big-runs N] [--no-lsp] [--out FILE] [--dir DIR]
  *   node dist/bench.cjs --child bare|check|trace FILE     (one measurement, used by the above)
+ *   node dist/bench.cjs --markdown test-output/bench.json  (a written report as Markdown tables)
  */
 import '../polyfills';
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,7 +20,7 @@ import { type ChildMode, type ChildResult, runChild } from './child';
 import { type GeneratedCluster, type Variant, VARIANTS, generateCluster } from './generate';
 import { type LspFigures, measureLsp } from './lsp';
 import { median } from './measure';
-import { type SizeReport, type BenchReport, formatReport, judge } from './report';
+import { type SizeReport, type BenchReport, formatMarkdown, formatReport, judge } from './report';
 
 interface Options {
     sizes: number[];
@@ -116,6 +117,12 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
 }
 
 async function main(argv: string[]): Promise<void> {
+    if (argv[0] === '--markdown') {
+        // Re-print a written report as Markdown: --markdown FILE.json [FILE.json…]
+        const reports = argv.slice(1).map(f => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchReport);
+        for (const r of reports) process.stdout.write(formatMarkdown(r) + '\n');
+        return;
+    }
     if (argv[0] === '--child') {
         const result = await runChild(argv[1] as ChildMode, argv[2]);
         process.stdout.write(JSON.stringify(result) + '\n');

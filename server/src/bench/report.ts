@@ -128,6 +128,27 @@ export function formatReport(report: BenchReport): string {
     return out.join('\n') + '\n';
 }
 
+/** The same figures as Markdown tables, for docs/performance.md. */
+export function formatMarkdown(report: BenchReport): string {
+    const out: string[] = [];
+    for (const variant of [...new Set(report.sizes.map(s => s.variant))]) {
+        const sizes = report.sizes.filter(s => s.variant === variant).sort((a, b) => a.nodes - b.nodes);
+        const biggest = sizes[sizes.length - 1];
+        out.push(`**${variant}** (${sizes.map(s => `${s.nodes} nodes: ${s.pods.toLocaleString('en')} pods, ${s.services.toLocaleString('en')} services, ${s.flows} flows, median of ${s.runs}`).join('; ')})`, '');
+        out.push(`| figure | ${sizes.map(s => `${s.nodes} nodes`).join(' | ')} | ×500→5000 | ÷bare @${biggest.nodes} |`);
+        out.push(`|---|${sizes.map(() => '---:').join('|')}|---:|---:|`);
+        for (const row of ROWS) {
+            const g = row.growth ? growthOf(row, sizes, 500, 5000) : undefined;
+            const r = row.ratio?.(biggest);
+            out.push(`| ${row.label.trim()} | ${sizes.map(s => fmt(row.value(s), row.unit)).join(' | ')} | ${g === undefined ? '' : `${g.toFixed(1)}×`} | ${r === undefined ? '' : r.toFixed(r < 0.1 ? 4 : 2)} |`);
+        }
+        out.push('');
+    }
+    out.push('| target | variant | value | |', '|---|---|---|---|');
+    for (const v of report.verdicts) out.push(`| ${v.target} | ${v.variant} | ${v.value} | ${v.ok ? 'met' : '**missed**'} |`);
+    return out.join('\n') + '\n';
+}
+
 export function judge(report: BenchReport): Verdict[] {
     const verdicts: Verdict[] = [];
     for (const variant of [...new Set(report.sizes.map(s => s.variant))]) {
