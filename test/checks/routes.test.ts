@@ -1,7 +1,7 @@
 /** missing-route, unknown-device, route-limit: positive, negative, fixes. */
 import { describe, expect, it } from 'vitest';
-import { cluster } from '../helpers';
-import { check, expectFixed, only } from './check-helpers';
+import { cluster, readExample } from '../helpers';
+import { applyFix, check, expectFixed, only } from './check-helpers';
 
 const nodes = (node03: string, header?: string) => cluster(`
   node node01 { address 100.100.137.201 on lan dev ens192 podCIDR 10.244.1.0/24 pod web 10.244.1.10 }
@@ -194,5 +194,21 @@ describe('route-limit', () => {
     it('is quiet within the limit, and with an overlay', async () => {
         expect(await check(vpc(3))).toEqual([]);
         expect(await check(vpc(2, 'cni flannel vxlan'))).toEqual([]);
+    });
+});
+
+describe('missing-route fix placement', () => {
+    it('adds the route on a line of its own after the last route, leaving that route\'s trailing comment where it was', async () => {
+        const text = readExample('broken/routes.knet');
+        const reports = await check(text);
+        const table = reports.find(r => r.code === 'missing-route' && r.line === 21)!;
+        const fixed = applyFix(text, table);
+        const before = text.split('\n');
+        const after = fixed.split('\n');
+        // Only lines were added: every original line is still there, unchanged and in order.
+        let i = 0;
+        for (const line of after) if (line === before[i]) i++;
+        expect(i).toBe(before.length);
+        expect(after.some(l => /^\s+10\.244\.2\.0\/24 via 10\.244\.2\.0 dev flannel\.1 onlink\s*$/.test(l))).toBe(true);
     });
 });

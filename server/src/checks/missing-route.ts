@@ -286,7 +286,8 @@ function insertRoutes(ctx: CheckContext, routes: readonly Route[], lines: string
     const last = [...routes].filter(r => r.origin.span).sort((a, b) => a.origin.span!.end - b.origin.span!.end).pop();
     if (!last?.origin.span) return undefined;
     const indent = ' '.repeat(ctx.model.rangeOf(last.origin.span).start.character);
-    const at = last.origin.span.end;
+    // After the whole line, so a trailing comment stays with the route it annotates.
+    const at = ctx.model.afterTrailingComment(last.origin.span.end);
     return { title, edits: [{ span: { start: at, end: at }, newText: lines.map(l => `\n${indent}${l}`).join('') }] };
 }
 

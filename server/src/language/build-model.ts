@@ -310,6 +310,7 @@ class ModelBuilder {
                 return undefined;
             },
             rangeOf: (span: Span) => lines.range(span),
+            afterTrailingComment: (offset: number) => lines.afterTrailingComment(offset),
         };
     }
 

@@ -26,6 +26,14 @@ export class LineIndex {
         return { line: lo, character: offset - starts[lo] };
     }
 
+    /** Past the rest of the line when that is only blanks and a `//` comment; else `offset` itself. */
+    afterTrailingComment(offset: number): number {
+        const nl = this.text.indexOf('\n', offset);
+        let end = nl < 0 ? this.text.length : nl;
+        if (end > offset && this.text.charCodeAt(end - 1) === 13) end--;
+        return /^[ \t]*(\/\/.*)?$/.test(this.text.slice(offset, end)) ? end : offset;
+    }
+
     range(span: Span): SourceRange {
         return { start: this.position(span.start), end: this.position(span.end) };
     }

@@ -387,4 +387,6 @@ export interface ClusterModel {
     netns(id: string): Netns | undefined;
     /** Line/character of a span in the document, for traces and diagnostics. */
     rangeOf(span: Span): SourceRange;
+    /** Where text inserted after `offset` keeps the line's trailing comment before it: the line's end when only blanks and a comment follow, else `offset`. */
+    afterTrailingComment(offset: number): number;
 }
