@@ -75,7 +75,10 @@ export function simulatorView(model: ClusterModel, trace: Trace): SimulatorView 
     }
     const reply = trace.reply;
     // The reply's last step: its delivery back at the sender, or its exit toward a host beyond the gateway.
-    const replyEnd = reply && isSuccess(reply.disposition) ? reply.hops.flatMap(h => h.steps).at(-1) : undefined;
+    // A reply that got back into the sender's namespace (even one its socket then refuses, as the
+    // simulator says when conntrack did not un-NAT it) has a source to compare.
+    const backHome = !!reply && !!reply.hops.length && hopId(model, reply.hops[reply.hops.length - 1]) === hopId(model, trace.hops[0]);
+    const replyEnd = reply && (isSuccess(reply.disposition) || backHome) ? reply.hops.flatMap(h => h.steps).at(-1) : undefined;
     const exits = trace.disposition === 'EXITS_NETWORK';
     // A packet refused for its size on entry (a veth's receive check) never enters that namespace.
     const last = trace.hops[trace.hops.length - 1];
