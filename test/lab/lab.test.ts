@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadText } from '../../server/src/language/workspace';
-import { labDown, labNamespaces, labUp } from '../../server/src/lab/lifecycle';
+import { brNetfilterAvailable, labDown, labNamespaces, labUp } from '../../server/src/lab/lifecycle';
 import { labPrefix } from '../../server/src/lab/names';
 import { type FlowOutcome, runFlows } from '../../server/src/lab/run';
 import { labAvailable } from '../../server/src/lab/shell';
@@ -95,6 +95,18 @@ describe.skipIf(!!reason)('knet lab: the kernel agrees with the simulator', () =
         expect(o.get('too-big-1501')!.kernel!.mtuRefused).toEqual({ where: 'local', mtu: 1500 });
         expect(o.get('nodeport-remote')!.kernel!.sourceSeen).toBe('100.100.137.201');
         for (const x of o.values()) expect(x.kernel!.outer, x.flow).toBeUndefined();
+    }, 180_000);
+
+    it.skipIf(!brNetfilterAvailable())('br_netfilter off on node02: the same-node ClusterIP SYN reaches nginx, but its answer is bridged past conntrack and comes back from the pod, so the connection fails, as the simulator says', async () => {
+        const file = path.join(dir, 'no-br-netfilter.knet');
+        let text = fs.readFileSync(path.join(EXAMPLES, 'flannel-vxlan.knet'), 'utf8');
+        text = text.replace('    podCIDR 10.244.2.0/24\n', '    podCIDR 10.244.2.0/24\n    sysctl net.bridge.bridge-nf-call-iptables=0\n');
+        text = text.replace(/^\s*flow (?!same-node-clusterip).*$/gm, '');
+        fs.writeFileSync(file, text);
+        const o = await runLab(file);
+        expect([...o.keys()]).toEqual(['same-node-clusterip']);
+        expectAgreement(o);
+        expect(o.get('same-node-clusterip')!.kernel).toMatchObject({ delivered: true, replied: false, replySource: '10.244.2.5' });
     }, 180_000);
 
     it('the CLI: lab up keeps the namespaces, lab run --flow sends one flow and exits 0 when it agrees, lab down removes everything', () => {
