@@ -14,7 +14,7 @@ describe('the packaged extension', () => {
             'language-configuration.json', 'snippets/knet.json', 'images/icon.png', 'readme.md', 'changelog.md', 'LICENSE.txt'];
         for (const f of wanted) expect(files.map(x => x.toLowerCase()), `${f} missing from the .vsix`).toContain(f.toLowerCase());
         // The webview bundle once it exists, and the README's screenshot.
-        const allowed = new Set([...wanted.map(f => f.toLowerCase()), 'dist/webview.js', 'dist/webview.css', 'images/trace-panel.png']);
+        const allowed = new Set([...wanted.map(f => f.toLowerCase()), 'dist/webview.js', 'dist/webview.css', 'images/trace-panel.png', 'images/hover.png']);
         expect(files.filter(f => !allowed.has(f.toLowerCase()))).toEqual([]);
         // Bundled: the extension needs no node_modules, and the bundles are all it loads.
         expect(files.some(f => f.includes('node_modules'))).toBe(false);
