@@ -60,7 +60,9 @@ export function checkMtu(ctx: CheckContext): Finding[] {
             if (l.mtu <= limit || !l.spans?.mtu) continue;
             out.push({
                 code: Codes.mtuMismatch, severity: 'error', span: l.spans.mtu,
-                message: `${l.name} on ${node.name} has MTU ${l.mtu}, above ${u.name}'s ${u.mtu} − ${o.bytes} (${o.name}) = ${limit}: ${o.effect}`,
+                message: `${l.name} on ${node.name} has MTU ${l.mtu}, above ${u.name}'s ${u.mtu} − ${o.bytes} (${o.name}) = ${limit}: ${o.effect}`
+                    // Measured by `knet lab`: a VXLAN device bound to its lower device is capped there.
+                    + (l.kind === 'vxlan' && l.parent ? `; the kernel itself refuses a VXLAN device on ${l.parent} above ${limit} ("RTNETLINK answers: Invalid argument")` : ''),
                 related: related(u),
                 fixes: setMtu(l.spans.mtu, limit),
             });
