@@ -47,6 +47,21 @@ export function newState(packet: PacketView): WalkState {
     return { packet, hits: [], outcome: 'continue' };
 }
 
+/**
+ * Walks the tables of one hook in the kernel's order (e.g. nat then filter): each starts
+ * afresh, and a DROP or REJECT in one ends the hook. Returns the last table's outcome.
+ */
+export function walkTables(tables: readonly (readonly Rule[])[], state: WalkState, env: WalkEnv): Outcome {
+    let outcome: Outcome = 'continue';
+    for (const t of tables) {
+        state.outcome = 'continue';
+        walkChain(t, state, env);
+        outcome = state.outcome as Outcome;
+        if (outcome === 'drop' || outcome === 'reject') break;
+    }
+    return outcome;
+}
+
 /** Walks `rules`; returns 'return' when the chain RETURNed or ended, else the table's outcome. */
 export function walkChain(rules: readonly Rule[], state: WalkState, env: WalkEnv, depth = 0): 'return' | 'terminal' {
     if (depth > 32) return 'return'; // iptables refuses loops; never recurse without bound

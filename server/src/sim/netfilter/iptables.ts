@@ -6,7 +6,7 @@
 import { formatPrefix } from '../../model/address';
 import type { ClusterModel, Node } from '../../model/types';
 import { nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
-import { type Outcome, newState, toHits, walkChain, walkEnv } from './chain-walk';
+import { type Outcome, newState, toHits, walkEnv, walkTables } from './chain-walk';
 import { cniChains } from './cni-chains';
 import { kubeProxyChains } from './kube-proxy-chains';
 import { ALWAYS, type Rule, comment } from './rule';
@@ -191,15 +191,8 @@ export function iptablesHook(hook: Hook, ctx: HookContext, packet: PacketView, n
     const base = baseChains(ctx.model, ctx.node);
     const state = newState(packet);
     const env = walkEnv(ctx, state, () => packet.src);
-    let outcome: Outcome = 'continue';
     const tables = nft ? nftTablesAt(hook, base, ctx.model) : tablesAt(hook, base);
-    for (const table of tables) {
-        state.outcome = 'continue';
-        walkChain(table, state, env);
-        outcome = state.outcome as Outcome; // set by the walk
-        if (outcome === 'drop' || outcome === 'reject') break;
-    }
-    return toResult(state, outcome, nft);
+    return toResult(state, walkTables(tables, state, env), nft);
 }
 
 export function toResult(state: ReturnType<typeof newState>, outcome: Outcome, nft: boolean): HookResult {

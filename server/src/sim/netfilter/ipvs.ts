@@ -8,7 +8,7 @@
 import { type Ip, formatIp, formatPrefix } from '../../model/address';
 import type { ClusterModel, IpvsScheduler, Node } from '../../model/types';
 import { type Endpoint, type ServicePortInfo, nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
-import { type Outcome, newState, walkChain, walkEnv } from './chain-walk';
+import { newState, walkEnv, walkTables } from './chain-walk';
 import { cniChains } from './cni-chains';
 import { baseChains, PORT_UNREACHABLE, toResult } from './iptables';
 import { kubeProxyChains } from './kube-proxy-chains';
@@ -175,14 +175,7 @@ export function ipvsHook(hook: Hook, ctx: HookContext, packet: PacketView): Hook
     }
     const state = newState(packet);
     const env = walkEnv(ctx, state, () => packet.src);
-    let outcome: Outcome = 'continue';
-    for (const t of tables) {
-        state.outcome = 'continue';
-        walkChain(t, state, env);
-        outcome = state.outcome as Outcome;
-        if (outcome === 'drop' || outcome === 'reject') break;
-    }
-    const result = toResult(state, outcome, false);
+    const result = toResult(state, walkTables(tables, state, env), false);
     if (hook !== 'INPUT' || result.verdict !== 'ACCEPT') return result;
     return localIn(ctx, result);
 }

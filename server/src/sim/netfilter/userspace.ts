@@ -10,7 +10,7 @@ import { type Ip, formatIp } from '../../model/address';
 import { fnv1a } from '../../model/names';
 import type { ClusterModel, Node } from '../../model/types';
 import { type ServicePortInfo, nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-proxy/service-ports';
-import { type Outcome, newState, walkChain, walkEnv } from './chain-walk';
+import { newState, walkEnv, walkTables } from './chain-walk';
 import { cniChains } from './cni-chains';
 import { baseChains, toResult } from './iptables';
 import { ALWAYS, type Rule, comment } from './rule';
@@ -91,14 +91,7 @@ export function userspaceHook(hook: Hook, ctx: HookContext, packet: PacketView):
     }
     const state = newState(packet);
     const env = walkEnv(ctx, state, () => packet.src);
-    let outcome: Outcome = 'continue';
-    for (const t of tables) {
-        state.outcome = 'continue';
-        walkChain(t, state, env);
-        outcome = state.outcome as Outcome;
-        if (outcome === 'drop' || outcome === 'reject') break;
-    }
-    const result = toResult(state, outcome, false);
+    const result = toResult(state, walkTables(tables, state, env), false);
     const redirect = state.redirect ?? (state.dnat && state.hits.some(h => h.chain === 'KUBE-PORTALS-HOST' || h.chain === 'KUBE-NODEPORT-HOST') ? { port: state.dnat.port ?? 0 } : undefined);
     if (!redirect) return result;
     return proxied(ctx, packet, result, redirect.port, state.redirect !== undefined);
