@@ -284,7 +284,7 @@ class ModelBuilder {
         for (const item of items) {
             if (!ast.isFlow(item)) continue;
             if ((++step & 255) === 0) yield;
-            const f = this.flow(item, astToModel, partial.clusterDomain);
+            const f = this.flow(item, astToModel);
             if (flowByName.has(f.name)) {
                 this.error(Codes.invalidDeclaration, `flow '${f.name}' is declared twice`, f.spans.name ?? f.origin.span, {
                     related: [{ span: flowByName.get(f.name)!.spans.name ?? flowByName.get(f.name)!.origin.span!, message: `first flow '${f.name}'` }],
@@ -744,7 +744,7 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ flows
 
-    private flow(decl: ast.Flow, astToModel: Map<AstNode, Pod | Node | Host | Service>, domain: string): Flow {
+    private flow(decl: ast.Flow, astToModel: Map<AstNode, Pod | Node | Host | Service>): Flow {
         const srcRef = decl.source?.endpoint;
         const dst = decl.destination;
         const srcNode = srcRef?.ref;
@@ -786,7 +786,6 @@ class ModelBuilder {
             else if (m && ast.isNode(dst.endpoint.ref)) target = { kind: 'node', node: m as Node };
             else if (m && ast.isHost(dst.endpoint.ref)) target = { kind: 'host', host: m as Host };
         }
-        void domain;
         const icmp = decl.options.some(ast.isFlowIcmp);
         const sizeDecl = this.once(decl.options, ast.isFlowSize, 'size', 'this flow');
         this.once(decl.options, ast.isFlowDf, 'df/nodf', 'this flow');
@@ -1090,4 +1089,3 @@ export async function buildModelAsync(root: ast.Document, text: string, cancelTo
     return { model: step.value, findings: builder.findings };
 }
 
-export { KERNEL, contains };
