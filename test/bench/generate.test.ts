@@ -112,8 +112,8 @@ describe('namespaces sharing the entries every node holds alike', () => {
                 }
                 const want = generator.nodeNeighbors(node);
                 const fmt = (x: { mac: string; dev: string }) => JSON.stringify({ ...x, origin: undefined });
-                expect(ns.neighbors.map(fmt)).toEqual(want.neighbors.map(fmt));
-                expect(ns.fdb.map(fmt)).toEqual(want.fdb.map(fmt));
+                expect(ns.neigh.neighbors.map(fmt)).toEqual(want.neighbors.map(fmt));
+                expect(ns.neigh.fdb.map(fmt)).toEqual(want.fdb.map(fmt));
                 expect(ns.main.routes.length).toBe(new Set(ns.main.routes).size);
             }
         });

@@ -36,7 +36,7 @@ describe('lab plan', () => {
         const { result } = await loadExample('flannel-vxlan.knet', false);
         const plan = planLab(result.model, 'kn-test-', { brNetfilter: true });
         const node02 = result.model.nodeByName.get('node02')!;
-        const mac = result.model.nodeByName.get('node01')!.netns().neighbors.find(n => n.dev === 'flannel.1' && n.address === node02.podCidr!.network)!.mac;
+        const mac = result.model.nodeByName.get('node01')!.netns().neigh.neighbors.find(n => n.dev === 'flannel.1' && n.address === node02.podCidr!.network)!.mac;
         const text = plan.commands.map(c => c.argv.join(' '));
         expect(text).toContain(`ip -n kn-test-n-node02 link add name flannel.1 address ${mac} type vxlan id 1 dev ens192 local 100.100.137.202 dstport 8472 nolearning`);
         expect(text).toContain(`ip -n kn-test-n-node01 neigh replace 10.244.2.0 lladdr ${mac} dev flannel.1 nud permanent`);

@@ -37,11 +37,11 @@ describe('flannel', () => {
         expect([vtep.kind, vtep.vni, vtep.port, vtep.mtu]).toEqual(['vxlan', 1, 8472, 1450]);
         expect(ns.links.get('cni0')!.mtu).toBe(1450);
         // flanneld's neighbour and FDB entry per other node: VTEP MAC → node address
-        expect(ns.neighbors.map(n => n.dev)).toEqual(['flannel.1', 'flannel.1']);
-        const fdbDst = ns.fdb.map(f => f.dst);
+        expect(ns.neigh.neighbors.map(n => n.dev)).toEqual(['flannel.1', 'flannel.1']);
+        const fdbDst = ns.neigh.fdb.map(f => f.dst);
         expect(fdbDst.length).toBe(2);
-        const mac0 = ns.neighbors.find(n => n.address === (10 << 24 | 244 << 16 | 0 << 8 | 0) >>> 0)!.mac;
-        expect(ns.fdb.find(f => f.mac === mac0)!.dst).toBe((100 << 24 | 100 << 16 | 137 << 8 | 200) >>> 0);
+        const mac0 = ns.neigh.neighbors.find(n => n.address === (10 << 24 | 244 << 16 | 0 << 8 | 0) >>> 0)!.mac;
+        expect(ns.neigh.fdb.find(f => f.mac === mac0)!.dst).toBe((100 << 24 | 100 << 16 | 137 << 8 | 200) >>> 0);
     });
 
     it('vxlan: a node without pods has no cni0 yet (the bridge plugin creates it with the first pod)', async () => {

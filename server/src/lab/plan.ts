@@ -161,7 +161,7 @@ class Planner {
     private vtepMacs(): Map<string, string> {
         const byAddress = new Map<number, string>();
         for (const member of this.members) {
-            for (const n of member.netns.neighbors) byAddress.set(n.address, n.mac);
+            for (const n of member.netns.neigh.neighbors) byAddress.set(n.address, n.mac);
         }
         const macs = new Map<string, string>();
         for (const member of this.members) {
@@ -205,10 +205,10 @@ class Planner {
         for (const r of ordered(netns.main.routes)) this.route(member, r);
         for (const r of netns.local.routes) if (r.origin.by !== 'kernel') this.route(member, r);
         for (const table of netns.tables.values()) for (const r of ordered(table.routes)) this.route(member, r);
-        for (const n of netns.neighbors) {
+        for (const n of netns.neigh.neighbors) {
             this.routes.push({ argv: ip('neigh', 'replace', formatIp(n.address), 'lladdr', n.mac, 'dev', n.dev, 'nud', 'permanent'), ns, id, what: `neighbour ${formatIp(n.address)} lladdr ${n.mac} dev ${n.dev}`, needs: [n.dev] });
         }
-        for (const f of netns.fdb) {
+        for (const f of netns.neigh.fdb) {
             this.routes.push({ argv: ['bridge', '-n', ns, 'fdb', 'append', f.mac, 'dev', f.dev, 'dst', formatIp(f.dst)], ns, id, what: `fdb ${f.mac} dev ${f.dev} dst ${formatIp(f.dst)}`, needs: [f.dev] });
         }
         const s = netns.sysctls;

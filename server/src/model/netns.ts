@@ -4,7 +4,8 @@
  */
 import { type Cidr, type Ip, cidr, maskOf } from './address';
 import { RouteTable } from './route-table';
-import type { FdbEntry, Link, Neighbor, Netns, NetnsKind, Origin, Route, RouteType, Sysctls } from './types';
+import { NeighborTable } from './neighbor-table';
+import type { Link, Netns, NetnsKind, Origin, Route, RouteType, Sysctls } from './types';
 
 export const KERNEL: Origin = { generated: true, by: 'kernel' };
 
@@ -52,8 +53,7 @@ export interface NetnsParts {
     extraTables?: Route[];
     /** Main-table routes every node holds alike (see `SharedRemote`), less the node's own. */
     sharedMain?: { readonly table: RouteTable; readonly hidden: ReadonlySet<Route> };
-    neighbors?: Neighbor[];
-    fdb?: FdbEntry[];
+    neigh?: NeighborTable;
     sysctls: Sysctls;
 }
 
@@ -84,7 +84,7 @@ export function assembleNetns(parts: NetnsParts): Netns {
         local: new RouteTable(local), main: new RouteTable(main, parts.sharedMain?.table, parts.sharedMain?.hidden),
         tables: new Map([...tables].map(([k, v]) => [k, new RouteTable(v)])),
         routesDeclared: parts.routesDeclared,
-        neighbors: parts.neighbors ?? [], fdb: parts.fdb ?? [], sysctls: parts.sysctls,
+        neigh: parts.neigh ?? NeighborTable.EMPTY, sysctls: parts.sysctls,
     };
 }
 

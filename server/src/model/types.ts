@@ -9,6 +9,7 @@
  */
 import type { Cidr, Ip } from './address';
 import type { RouteTable } from './route-table';
+import type { NeighborTable } from './neighbor-table';
 import type { SourceRange } from '../protocol/trace';
 
 /** Offsets into the document text, 0-based, end exclusive. */
@@ -158,8 +159,8 @@ export interface Netns {
     readonly tables: ReadonlyMap<string, RouteTable>;
     /** True when the main table was declared (`routes { … }`) rather than generated. */
     readonly routesDeclared: boolean;
-    readonly neighbors: readonly Neighbor[];
-    readonly fdb: readonly FdbEntry[];
+    /** Neighbour and FDB entries (`ip neigh`, `bridge fdb`). */
+    readonly neigh: NeighborTable;
     readonly sysctls: Sysctls;
 }
 

@@ -704,13 +704,13 @@ export class Walk {
 
     private encapVxlan(place: Place, link: Link, pkt: SimPacket, nexthop: Ip): Action | undefined {
         const ns = place.ns!;
-        const neigh = ns.neighbors.find(n => n.dev === link.name && n.address === nexthop);
+        const neigh = ns.neigh.neighbor(link.name, nexthop);
         if (!neigh) {
             return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', `${link.name} of ${place.label}`,
                 `${place.label} has no neighbour entry for ${formatIp(nexthop)} on ${link.name}: no VTEP answers, the packet is dropped`,
                 { outDevice: link.name, origin: link.origin }, `no neighbour for ${formatIp(nexthop)} on ${link.name}`);
         }
-        const fdb = ns.fdb.find(e => e.dev === link.name && e.mac === neigh.mac);
+        const fdb = ns.neigh.forwarding(link.name, neigh.mac);
         if (!fdb) {
             return this.end(place, pkt, 'NEIGHBOR_UNREACHABLE', `${link.name} of ${place.label}`,
                 `${link.name} has no FDB entry for ${neigh.mac}: it does not know which node holds that VTEP`,

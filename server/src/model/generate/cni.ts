@@ -5,6 +5,7 @@
  */
 import type { Ip } from '../address';
 import { RouteTable } from '../route-table';
+import { type KeyedEntries, NeighborTable, fdbEntries, neighborEntries } from '../neighbor-table';
 import type { ClusterModel, FdbEntry, Link, Neighbor, Network, Node, Pod, Route } from '../types';
 
 export interface PodPlumbing {
@@ -53,9 +54,9 @@ export interface CniGenerator {
 export class SharedRemote {
     /** Every node's route as the others hold it, in one table. */
     readonly table: RouteTable;
-    /** Neighbour and FDB entries, each node's kept together so that leaving them out is two slices. */
-    readonly neighbors: readonly Neighbor[];
-    readonly fdb: readonly FdbEntry[];
+    /** Neighbour and FDB entries, each node's kept together so that leaving them out is one range. */
+    private readonly neighbors: KeyedEntries<Neighbor>;
+    private readonly fdb: KeyedEntries<FdbEntry>;
     private readonly about = new Map<Node, { routes: Set<Route>; neighbors: [number, number]; fdb: [number, number] }>();
     private static readonly NO_ROUTES: ReadonlySet<Route> = new Set();
 
@@ -70,8 +71,8 @@ export class SharedRemote {
             this.about.set(e.node, { routes: new Set(e.routes), neighbors: [n0, neighbors.length], fdb: [f0, fdb.length] });
         }
         this.table = new RouteTable(routes);
-        this.neighbors = neighbors;
-        this.fdb = fdb;
+        this.neighbors = neighborEntries(neighbors);
+        this.fdb = fdbEntries(fdb);
     }
 
     /** The routes toward `node` itself, which it does not hold. */
@@ -80,10 +81,9 @@ export class SharedRemote {
     }
 
     /** The neighbour and FDB entries `node` holds: everyone's but its own. */
-    neighborsOf(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] } {
+    neighborsOf(node: Node): NeighborTable {
         const own = this.about.get(node);
-        const without = <T>(list: readonly T[], [from, to]: [number, number]) => from === to ? list.slice() : list.slice(0, from).concat(list.slice(to));
-        return own ? { neighbors: without(this.neighbors, own.neighbors), fdb: without(this.fdb, own.fdb) } : { neighbors: this.neighbors.slice(), fdb: this.fdb.slice() };
+        return new NeighborTable(this.neighbors, this.fdb, own?.neighbors, own?.fdb);
     }
 }
 
