@@ -18,10 +18,11 @@ import type { CniGenerator } from '../model/generate';
 import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
 import { LineIndex } from '../model/source-text';
+import { NeighborTable } from '../model/neighbor-table';
 import type { RouteTable } from '../model/route-table';
 import { CALICO_VXLAN_PORT, CALICO_VXLAN_VNI } from '../model/generate/calico';
 import type {
-    AddressOwner, CniBackend, CniConfig, CniPlugin, ClusterModel, Flow, FlowSource, FlowTarget, Host, IpvsScheduler,
+    AddressOwner, CniBackend, Container, CniConfig, CniPlugin, ClusterModel, Flow, FlowSource, FlowTarget, Host, IpvsScheduler,
     Link, LinkKind, Netns, Network, Node, NodeAddress, Origin, Pod, Protocol, ProxyConfig, ProxyMode, Route,
     RouteType, Service, ServicePort, ServiceType, Span, Sysctls, Nexthop,
 } from '../model/types';
@@ -80,6 +81,24 @@ function oneOf(choices: readonly string[]): string {
     return choices.length <= 1 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
 }
 
+function labelMap(pairs: readonly string[]): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const kv of pairs) {
+        const eq = kv.indexOf('=');
+        m.set(kv.slice(0, eq), kv.slice(eq + 1));
+    }
+    return m;
+}
+
+const NO_LABELS: readonly string[] = [];
+/** A pod's options, by AST type, as the messages name them. */
+const POD_OPTIONS: Readonly<Record<string, string>> = {
+    [ast.PodMtu.$type]: 'mtu', [ast.PodIface.$type]: 'iface', [ast.PodLabels.$type]: 'labels', [ast.PodNamespace.$type]: 'namespace',
+    [ast.PodHostNetwork.$type]: 'hostNetwork', [ast.PodNoNetwork.$type]: 'network none', [ast.PodHostPort.$type]: 'hostPort',
+    [ast.PodContainers.$type]: 'containers', [ast.Routes.$type]: 'routes block',
+};
+const NO_CONTAINERS: readonly Container[] = [];
+
 // ---------------------------------------------------------------- builder
 
 class ModelBuilder {
@@ -108,19 +127,20 @@ class ModelBuilder {
     }
 
     /**
-     * `once` for many kinds of one block in a single pass (a pod line: 150,000 of them in a
-     * large file): the first item of each AST type, with duplicates reported as `once` does.
+     * `once` for every kind of item of a small block (a pod line: 150,000 of them in a large
+     * file), without a pass per kind: a pod's handful of options are compared pairwise, and
+     * only a block that repeats one goes through `once` for it.
      */
-    private firstOfEach(items: readonly AstNode[], where: string): <T extends AstNode>(type: T['$type'], what: string) => T | undefined {
-        const first = new Map<string, AstNode>();
-        let repeated: Set<string> | undefined;
-        for (const item of items) {
-            if (first.has(item.$type)) (repeated ??= new Set()).add(item.$type);
-            else first.set(item.$type, item);
+    private reportRepeated(items: readonly AstNode[], words: Readonly<Record<string, string>>, where: string): void {
+        for (let i = 1; i < items.length; i++) {
+            const type = items[i].$type;
+            let first = -1;
+            for (let j = 0; j < i && first < 0; j++) if (items[j].$type === type) first = j;
+            // Report each repeated kind once, at its second occurrence.
+            if (first < 0 || items.slice(first + 1, i).some(x => x.$type === type)) continue;
+            const what = words[type];
+            if (what) this.once(items, (n: AstNode): n is AstNode => n.$type === type, what, where);
         }
-        return <T extends AstNode>(type: T['$type'], what: string) => repeated?.has(type)
-            ? this.once(items, (n: AstNode): n is T => n.$type === type, what, where)
-            : first.get(type) as T | undefined;
     }
 
     private ip(node: AstNode, property: string, text: string | undefined, index?: number): Ip | undefined {
@@ -211,7 +231,7 @@ class ModelBuilder {
         // Nodes and their pods.
         const nodes: NodeImpl[] = [];
         const nodeByName = new Map<string, Node>();
-        const pods: Pod[] = [];
+        const pods: PodImpl[] = [];
         const podByKey = new Map<string, Pod>();
         const cniModel = { nodes, podNetwork, cni, networks };
         const generator = cniGenerator(cniModel);
@@ -245,7 +265,11 @@ class ModelBuilder {
 
         const services: Service[] = [];
         const serviceByKey = new Map<string, Service>();
-        const podIndex = new PodIndex(pods);
+        // Every declaration's model object by its AST node: endpoints and flows name them.
+        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
+        for (const n of nodes) astToModel.set(n.origin.ast as AstNode, n);
+        for (const p of pods) astToModel.set(p.decl, p);
+        const podIndex = new PodIndex(pods, astToModel);
         for (const item of items) {
             if (!ast.isService(item)) continue;
             if ((++step & 255) === 0) yield;
@@ -276,9 +300,6 @@ class ModelBuilder {
 
         const flows: Flow[] = [];
         const flowByName = new Map<string, Flow>();
-        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
-        for (const n of nodes) astToModel.set(n.origin.ast as AstNode, n);
-        for (const p of pods) astToModel.set(p.origin.ast as AstNode, p);
         for (const h of hosts) astToModel.set(h.origin.ast as AstNode, h);
         for (const s of services) astToModel.set(s.origin.ast as AstNode, s);
         for (const item of items) {
@@ -609,18 +630,14 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ pods
 
-    private pod(decl: ast.Pod, node: NodeImpl, generator: CniGenerator, netnsById: Map<string, Netns>): Pod {
+    private pod(decl: ast.Pod, node: NodeImpl, generator: CniGenerator, netnsById: Map<string, Netns>): PodImpl {
         const opts = decl.options;
-        const get = this.firstOfEach(opts, `pod ${decl.name}`);
-        const mtu = get<ast.PodMtu>(ast.PodMtu.$type, 'mtu');
-        const iface = get<ast.PodIface>(ast.PodIface.$type, 'iface');
-        const labelsDecl = get<ast.PodLabels>(ast.PodLabels.$type, 'labels');
-        get<ast.PodNamespace>(ast.PodNamespace.$type, 'namespace');
-        const hostNetwork = !!get<ast.PodHostNetwork>(ast.PodHostNetwork.$type, 'hostNetwork');
-        const noNetwork = !!get<ast.PodNoNetwork>(ast.PodNoNetwork.$type, 'network none');
-        const hostPort = get<ast.PodHostPort>(ast.PodHostPort.$type, 'hostPort');
-        const containers = get<ast.PodContainers>(ast.PodContainers.$type, 'containers');
-        const routesDecl = get<ast.Routes>(ast.Routes.$type, 'routes block');
+        this.reportRepeated(opts, POD_OPTIONS, `pod ${decl.name}`);
+        const mtu = opts.find(ast.isPodMtu);
+        const iface = opts.find(ast.isPodIface);
+        const hostNetwork = opts.some(ast.isPodHostNetwork);
+        const noNetwork = opts.some(ast.isPodNoNetwork);
+        const routesDecl = opts.find(ast.isRoutes);
         const namespace = podNamespace(decl);
         const address = decl.address !== undefined ? this.ip(decl, 'address', decl.address) : undefined;
         if (hostNetwork && decl.address !== undefined) {
@@ -636,25 +653,8 @@ class ModelBuilder {
         if (!hostNetwork && !noNetwork && decl.address === undefined) {
             this.error(Codes.invalidDeclaration, `pod ${decl.name} needs an address (or hostNetwork, or 'network none')`, propertySpan(decl, 'name'));
         }
-        const labels = this.labels(labelsDecl?.labels ?? []);
-        const key = `${namespace}/${decl.name}`;
-        return new PodImpl({
-            name: decl.name, namespace, key, node, address: hostNetwork || noNetwork ? undefined : address,
-            addressSpan: propertySpan(decl, 'address'), nameSpan: propertySpan(decl, 'name'), mtu: mtu?.mtu, mtuSpan: propertySpan(mtu, 'mtu'),
-            hostIfaceDeclared: !!iface, labels, hostNetwork, noNetwork,
-            hostPort: hostPort ? { host: hostPort.hostPort, container: hostPort.containerPort } : undefined,
-            containers: containers?.containers.map(c => ({ name: c.name, port: c.port })) ?? [],
-            declaredRoutes: routesDecl ? this.routes(routesDecl) : undefined, origin: origin(decl),
-        }, iface?.iface, generator, netnsById);
-    }
-
-    private labels(pairs: readonly string[]): Map<string, string> {
-        const m = new Map<string, string>();
-        for (const kv of pairs) {
-            const eq = kv.indexOf('=');
-            m.set(kv.slice(0, eq), kv.slice(eq + 1));
-        }
-        return m;
+        return new PodImpl(decl, node, namespace, `${namespace}/${decl.name}`, hostNetwork || noNetwork ? undefined : address, mtu?.mtu,
+            hostNetwork, noNetwork, iface?.iface, routesDecl ? this.routes(routesDecl) : undefined, generator, netnsById);
     }
 
     // ------------------------------------------------------------ services
@@ -720,11 +720,11 @@ class ModelBuilder {
             if (!a) this.error(Codes.invalidDeclaration, `sessionAffinity takes None or ClientIP, not '${affinityDecl.affinity}'`, propertySpan(affinityDecl, 'affinity'));
             else affinity = a;
         }
-        const selector = selectorDecl ? this.labels(selectorDecl.labels) : undefined;
+        const selector = selectorDecl ? labelMap(selectorDecl.labels) : undefined;
         let endpoints: Pod[] = [];
         if (endpointsDecl) {
             endpoints = endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
-                .map(p => pods.byAst.get(p)).filter((p): p is Pod => !!p);
+                .map(p => pods.byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
         } else if (selector && selector.size > 0) {
             endpoints = pods.select(namespace, selector);
         }
@@ -826,40 +826,51 @@ class ModelBuilder {
 }
 
 /**
- * Pods by label, so that selecting endpoints costs the size of the smallest matching label
- * set rather than a scan of every pod per service (10,000 services × 150,000 pods).
+ * Pods by namespace and label, so that selecting endpoints costs the size of the smallest
+ * matching label set rather than a scan of every pod per service (10,000 services ×
+ * 150,000 pods). Keyed by the `k=v` strings as the parser left them: no key is built per pod.
  */
 class PodIndex {
-    readonly byAst = new Map<unknown, Pod>();
-    private readonly byLabel = new Map<string, Pod[]>();
+    private readonly byLabel = new Map<string, Map<string, PodImpl[]>>();
 
-    constructor(pods: readonly Pod[]) {
+    constructor(pods: readonly PodImpl[], readonly byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>) {
         for (const p of pods) {
-            this.byAst.set(p.origin.ast, p);
             if (p.noNetwork) continue;
-            for (const [k, v] of p.labels) {
-                const key = `${p.namespace}\u0000${k}=${v}`;
-                const list = this.byLabel.get(key);
-                if (list) list.push(p); else this.byLabel.set(key, [p]);
+            let inNamespace = this.byLabel.get(p.namespace);
+            if (!inNamespace) this.byLabel.set(p.namespace, inNamespace = new Map());
+            for (const kv of p.labelPairs) {
+                const list = inNamespace.get(kv);
+                if (list) { if (list[list.length - 1] !== p) list.push(p); } else inNamespace.set(kv, [p]);
             }
         }
     }
 
     /** Pods of `namespace` whose labels include every pair of `selector` (with an address or on the host network). */
     select(namespace: string, selector: ReadonlyMap<string, string>): Pod[] {
-        let smallest: Pod[] | undefined;
+        const inNamespace = this.byLabel.get(namespace);
+        if (!inNamespace) return [];
+        let smallest: PodImpl[] | undefined;
         for (const [k, v] of selector) {
-            const list = this.byLabel.get(`${namespace}\u0000${k}=${v}`);
+            const list = inNamespace.get(`${k}=${v}`);
             if (!list) return [];
             if (!smallest || list.length < smallest.length) smallest = list;
         }
-        return (smallest ?? []).filter(p => (p.address !== undefined || p.hostNetwork) && matches(selector, p.labels));
+        return (smallest ?? []).filter(p => (p.address !== undefined || p.hostNetwork) && matches(selector, p.labelPairs));
     }
 }
 
-function matches(selector: ReadonlyMap<string, string>, labels: ReadonlyMap<string, string>): boolean {
-    for (const [k, v] of selector) if (labels.get(k) !== v) return false;
+/** Whether `pairs` (`k=v`, the last of a key winning) holds every pair of `selector`. */
+function matches(selector: ReadonlyMap<string, string>, pairs: readonly string[]): boolean {
+    for (const [k, v] of selector) if (labelValue(pairs, k) !== v) return false;
     return true;
+}
+
+function labelValue(pairs: readonly string[], key: string): string | undefined {
+    for (let i = pairs.length - 1; i >= 0; i--) {
+        const kv = pairs[i];
+        if (kv.length > key.length && kv.charCodeAt(key.length) === 61 /* = */ && kv.startsWith(key)) return kv.slice(key.length + 1);
+    }
+    return undefined;
 }
 
 /** Calico hands each node blocks from the pod network; we take them in order, skipping declared ones. */
@@ -898,7 +909,7 @@ function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[
 
 // ---------------------------------------------------------------- lazily assembled namespaces
 
-type NodeFields = Omit<Node, 'netns'> & { pods: Pod[] };
+type NodeFields = Omit<Node, 'netns' | 'pods'> & { pods: PodImpl[] };
 
 class NodeImpl implements Node {
     readonly name!: string;
@@ -914,7 +925,7 @@ class NodeImpl implements Node {
     readonly declaredRoutes?: readonly Route[];
     readonly routesSpan?: Span;
     readonly sysctls!: Sysctls;
-    readonly pods!: Pod[];
+    readonly pods!: PodImpl[];
 
     constructor(fields: NodeFields, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
         Object.assign(this, fields);
@@ -967,41 +978,70 @@ class NodeImpl implements Node {
                 routes.push(...this.generator.nodeRoutes(this));
             }
         }
-        const { neighbors, fdb } = shared ? shared.neighborsOf(this) : this.generator.nodeNeighbors(this);
+        let neigh: NeighborTable;
+        if (shared) neigh = shared.neighborsOf(this);
+        else {
+            const { neighbors, fdb } = this.generator.nodeNeighbors(this);
+            neigh = NeighborTable.of(neighbors, fdb);
+        }
         ns = assembleNetns({
             id, kind: 'node', name: this.name, links: [...links.values()], routes, routesDeclared: !!this.declaredRoutes,
-            sharedMain, neighbors, fdb, sysctls: this.sysctls,
+            sharedMain, neigh, sysctls: this.sysctls,
         });
         this.cache.set(id, ns);
         return ns;
     }
 }
 
-type PodFields = Omit<Pod, 'netns' | 'hostIface'>;
-
+/**
+ * A pod as a view over its line in the file: the few facts the hot paths read (address,
+ * key, flags) are stored; spans, labels, containers and its origin are read off the AST
+ * when asked. A 5,000-node file has 150,000 pods, and copying every token's span and every
+ * label into the model cost more memory than the rest of the model together.
+ */
 class PodImpl implements Pod {
-    readonly name!: string;
-    readonly namespace!: string;
-    readonly key!: string;
-    readonly node!: Node;
-    readonly address?: Ip;
-    readonly addressSpan?: Span;
-    readonly nameSpan?: Span;
-    readonly mtu?: number;
-    readonly mtuSpan?: Span;
-    readonly hostIfaceDeclared!: boolean;
-    readonly labels!: ReadonlyMap<string, string>;
-    readonly hostNetwork!: boolean;
-    readonly noNetwork!: boolean;
-    readonly hostPort?: { readonly host: number; readonly container: number };
-    readonly containers!: readonly { name: string; port: number }[];
-    readonly declaredRoutes?: readonly Route[];
-    readonly origin!: Origin;
-    private readonly iface?: string;
+    private origin_?: Origin;
+    private labels_?: ReadonlyMap<string, string>;
+    private containers_?: readonly Container[];
 
-    constructor(fields: PodFields, iface: string | undefined, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
-        Object.assign(this, fields);
-        this.iface = iface;
+    constructor(
+        readonly decl: ast.Pod,
+        readonly node: Node,
+        readonly namespace: string,
+        readonly key: string,
+        readonly address: Ip | undefined,
+        readonly mtu: number | undefined,
+        readonly hostNetwork: boolean,
+        readonly noNetwork: boolean,
+        private readonly iface: string | undefined,
+        readonly declaredRoutes: readonly Route[] | undefined,
+        private readonly generator: CniGenerator,
+        private readonly cache: Map<string, Netns>,
+    ) { }
+
+    get name(): string { return this.decl.name; }
+    get nameSpan(): Span | undefined { return propertySpan(this.decl, 'name'); }
+    get addressSpan(): Span | undefined { return propertySpan(this.decl, 'address'); }
+    get mtuSpan(): Span | undefined { return propertySpan(this.decl.options.find(ast.isPodMtu), 'mtu'); }
+    get hostIfaceDeclared(): boolean { return this.iface !== undefined; }
+    get origin(): Origin { return this.origin_ ??= origin(this.decl); }
+
+    /** The `k=v` pairs as written (the last one of a key wins, as in a Map). */
+    get labelPairs(): readonly string[] {
+        return this.decl.options.find(ast.isPodLabels)?.labels ?? NO_LABELS;
+    }
+
+    get labels(): ReadonlyMap<string, string> {
+        return this.labels_ ??= labelMap(this.labelPairs);
+    }
+
+    get hostPort(): { readonly host: number; readonly container: number } | undefined {
+        const h = this.decl.options.find(ast.isPodHostPort);
+        return h ? { host: h.hostPort, container: h.containerPort } : undefined;
+    }
+
+    get containers(): readonly Container[] {
+        return this.containers_ ??= this.decl.options.find(ast.isPodContainers)?.containers.map(c => ({ name: c.name, port: c.port })) ?? NO_CONTAINERS;
     }
 
     get hostIface(): string {
