@@ -5,6 +5,7 @@
  */
 import { type DeepPartial, type Module, inject } from 'langium';
 import { KnetDocumentUpdateHandler } from './document-update';
+import { KnetDocumentFactory } from './document-factory';
 import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
     createDefaultModule, createDefaultSharedModule,
@@ -44,6 +45,9 @@ export const KnetModule: Module<KnetServices, PartialLangiumServices & KnetAdded
 export const KnetSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
     lsp: {
         DocumentUpdateHandler: (shared) => new KnetDocumentUpdateHandler(shared),
+    },
+    workspace: {
+        LangiumDocumentFactory: (shared) => new KnetDocumentFactory(shared),
     },
 };
 
