@@ -10,6 +10,7 @@
  *        [--runs N] [--big-runs N] [--no-lsp] [--out FILE] [--dir DIR]
  *   node dist/bench.cjs --child bare|check|trace FILE     (one measurement, used by the above)
  *   node dist/bench.cjs --markdown test-output/bench.json  (a written report as Markdown tables)
+ *   node --expose-gc dist/bench.cjs --phases FILE  (where knet check's time and memory go)
  */
 import '../polyfills';
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ import { type ChildMode, type ChildResult, runChild } from './child';
 import { type GeneratedCluster, type Variant, VARIANTS, generateCluster } from './generate';
 import { type LspFigures, measureLsp } from './lsp';
 import { median } from './measure';
+import { formatPhases, runPhases } from './phases';
 import { type SizeReport, type BenchReport, formatMarkdown, formatReport, judge } from './report';
 
 interface Options {
@@ -121,6 +123,10 @@ async function main(argv: string[]): Promise<void> {
         // Re-print a written report as Markdown: --markdown FILE.json [FILE.json…]
         const reports = argv.slice(1).map(f => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchReport);
         for (const r of reports) process.stdout.write(formatMarkdown(r) + '\n');
+        return;
+    }
+    if (argv[0] === '--phases') {
+        process.stdout.write(formatPhases(await runPhases(argv[1], argv[2] === '--snapshots' ? argv[3] : undefined)) + '\n');
         return;
     }
     if (argv[0] === '--child') {
