@@ -9,7 +9,7 @@
  */
 import type { Flow, FlowSource, FlowTarget } from '../model/types';
 import { isSuccess } from '../protocol/trace';
-import { traceFlow } from '../sim/index';
+import { traceForward } from '../sim/index';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
 
@@ -30,7 +30,7 @@ export function checkFlows(ctx: CheckContext): Finding[] {
     for (const flow of ctx.model.flows) {
         const span = flow.spans.name ?? flow.origin.span;
         if (!span || ctx.hasErrorWithin(flow.origin.span) || faulted(ctx, flow.source) || faulted(ctx, flow.target)) continue;
-        const trace = traceFlow(ctx.model, flow);
+        const trace = traceForward(ctx.model, flow);
         if (isSuccess(trace.disposition)) continue;
         out.push({
             code: Codes.unreachableFlow, severity: 'warning', span: flowSpan(flow),

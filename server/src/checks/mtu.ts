@@ -124,6 +124,8 @@ function subnetsOf(ctx: CheckContext): Set<string> {
 /** Both ends of a veth carry one MTU: a pod's eth0 and its host side, or two declared ends. */
 function veths(ctx: CheckContext, node: Node, declared: Map<string, Link>): Finding[] {
     const out: Finding[] = [];
+    // Only a declared MTU can disagree; naming every pod's veth (a hash each) is for nodes that declare one.
+    if (!node.declaredLinks.some(l => l.spans?.mtu)) return out;
     const byIface = new Map<string, Pod>();
     for (const p of node.pods) if (!p.hostNetwork && !p.noNetwork) byIface.set(p.hostIface, p);
     for (const l of node.declaredLinks) {

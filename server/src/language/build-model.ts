@@ -1003,6 +1003,7 @@ class PodImpl implements Pod {
     private origin_?: Origin;
     private labels_?: ReadonlyMap<string, string>;
     private containers_?: readonly Container[];
+    private generatedIface?: string;
 
     constructor(
         readonly decl: ast.Pod,
@@ -1044,8 +1045,9 @@ class PodImpl implements Pod {
         return this.containers_ ??= this.decl.options.find(ast.isPodContainers)?.containers.map(c => ({ name: c.name, port: c.port })) ?? NO_CONTAINERS;
     }
 
+    /** The declared name, or the CNI's (a hash of the key, so kept once asked for). */
     get hostIface(): string {
-        return this.iface ?? this.generator.hostIface(this);
+        return this.iface ?? (this.generatedIface ??= this.generator.hostIface(this));
     }
 
     netns(): Netns {

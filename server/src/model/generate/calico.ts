@@ -160,13 +160,16 @@ export class Calico implements CniGenerator {
     }
 
     pod(pod: Pod): PodPlumbing {
-        const o: Origin = { generated: true, by: 'calico', span: pod.origin.span, ast: pod.origin.ast };
         return {
-            mtu: this.mtu(pod.node), addressLength: 32, gateway: CALICO_GATEWAY, hostIface: caliName(pod.key),
-            routes: [
-                defaultRoute(CALICO_GATEWAY, 'eth0', o),
-                route({ destination: cidr(CALICO_GATEWAY, 32), dev: 'eth0', scope: 'link', origin: o }),
-            ],
+            mtu: this.mtu(pod.node), addressLength: 32, gateway: CALICO_GATEWAY,
+            get hostIface() { return caliName(pod.key); },
+            get routes() {
+                const o: Origin = { generated: true, by: 'calico', span: pod.origin.span, ast: pod.origin.ast };
+                return [
+                    defaultRoute(CALICO_GATEWAY, 'eth0', o),
+                    route({ destination: cidr(CALICO_GATEWAY, 32), dev: 'eth0', scope: 'link', origin: o }),
+                ];
+            },
         };
     }
 

@@ -138,12 +138,17 @@ export class Flannel implements CniGenerator {
     pod(pod: Pod): PodPlumbing {
         const podCidr = pod.node.podCidr;
         const gateway = podCidr ? firstHost(podCidr) : 0;
-        const o: Origin = { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast };
-        const routes: Route[] = [defaultRoute(gateway, 'eth0', o)];
-        if (this.model.podNetwork) routes.push(route({ destination: this.model.podNetwork, gateway, dev: 'eth0', origin: o }));
+        const podNetwork = this.model.podNetwork;
         return {
             mtu: this.backend === 'host-gw' ? (primary(pod.node)?.network.mtu ?? 1500) : this.mtu(pod.node),
-            addressLength: podCidr?.length ?? 24, gateway, master: 'cni0', hostIface: vethName(pod.key), routes,
+            addressLength: podCidr?.length ?? 24, gateway, master: 'cni0',
+            get hostIface() { return vethName(pod.key); },
+            get routes() {
+                const o: Origin = { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast };
+                const routes: Route[] = [defaultRoute(gateway, 'eth0', o)];
+                if (podNetwork) routes.push(route({ destination: podNetwork, gateway, dev: 'eth0', origin: o }));
+                return routes;
+            },
         };
     }
 
