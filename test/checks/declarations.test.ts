@@ -1,6 +1,6 @@
 /** overlay-mismatch and what remains of invalid-declaration after the builder. */
 import { describe, expect, it } from 'vitest';
-import { cluster } from '../helpers';
+import { cluster, load } from '../helpers';
 import { check, expectFixed, only } from './check-helpers';
 
 const two = (a: string, b = '') => cluster(`
@@ -77,5 +77,55 @@ describe('invalid-declaration (model-wide)', () => {
 
     it('accepts valid declarations', async () => {
         expect(await check(two('link br0 bridge link veth0 veth master br0 pod web 10.244.1.2', 'routes { default via 100.100.137.1 dev ens192 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink }'))).toEqual([]);
+    });
+});
+
+describe('a pod, node or service declared twice', () => {
+    const nodes = (a: string, b: string, c = '') => cluster(`
+  node node01 { address 100.100.137.201 on lan dev ens192 podCIDR 10.244.1.0/24 ${a} }
+  node node02 { address 100.100.137.202 on lan dev ens192 podCIDR 10.244.2.0/24 ${b} }
+${c}`);
+
+    it('reports the later pod of one namespace/name, naming the first; the model keeps the first', async () => {
+        const text = nodes('pod web 10.244.1.5', 'pod web 10.244.2.5');
+        const r = await only(text, 'invalid-declaration');
+        expect(r.message).toBe("pod 'default/web' is declared twice (on node01 and node02)");
+        expect(r.line).toBe(text.split('\n').findIndex(l => l.includes('node node02')) + 1);
+        expect(r.diagnostic.relatedInformation?.[0].message).toBe("first pod 'default/web' on node01");
+        const { result } = await load(text);
+        expect(result.model.pods.map(p => p.key)).toEqual(['default/web']);
+        expect(result.model.podByKey.get('default/web')?.node.name).toBe('node01');
+    });
+
+    it('takes one name in two namespaces as two pods', async () => {
+        const text = nodes('pod web 10.244.1.5', 'pod web 10.244.2.5 namespace shop');
+        expect((await check(text)).filter(r => r.code === 'invalid-declaration')).toEqual([]);
+        const { result } = await load(text);
+        expect(result.model.podByKey.get('shop/web')?.address).toBe((10 << 24 | 244 << 16 | 2 << 8 | 5) >>> 0);
+        expect(result.model.podByKey.get('default/web')?.node.name).toBe('node01');
+        expect(result.model.podByKey.has('kube-system/web')).toBe(false);
+    });
+
+    it('leaves out a node declared twice with its pods, so a pod of the same name elsewhere is the first', async () => {
+        const text = nodes('pod a 10.244.1.5', 'pod b 10.244.2.5',
+            '  node node01 { address 100.100.137.203 on lan dev ens192 podCIDR 10.244.3.0/24 pod b 10.244.3.5 }');
+        // node02 comes first in the file, so the duplicate node01 and its pod b are the ones left out.
+        const all = await check(text);
+        expect(all.filter(r => r.code === 'invalid-declaration').map(r => r.message)).toEqual(["node 'node01' is declared twice"]);
+        const { result } = await load(text);
+        expect(result.model.podByKey.get('default/b')?.node.name).toBe('node02');
+        expect(result.model.pods.map(p => p.key)).toEqual(['default/a', 'default/b']);
+    });
+
+    it('adopts the first pod of a name the model has when the earlier one sat on a node declared twice', async () => {
+        const text = cluster(`
+  node node01 { address 100.100.137.201 on lan dev ens192 podCIDR 10.244.1.0/24 }
+  node node01 { address 100.100.137.203 on lan dev ens192 podCIDR 10.244.3.0/24 pod b 10.244.3.5 }
+  node node02 { address 100.100.137.202 on lan dev ens192 podCIDR 10.244.2.0/24 pod b 10.244.2.5 }`);
+        const all = await check(text);
+        expect(all.filter(r => r.code === 'invalid-declaration').map(r => r.message)).toEqual(["node 'node01' is declared twice"]);
+        const { result } = await load(text);
+        expect(result.model.podByKey.get('default/b')?.node.name).toBe('node02');
+        expect(result.model.pods.map(p => `${p.key}@${p.node.name}`)).toEqual(['default/b@node02']);
     });
 });

@@ -5,10 +5,10 @@
  * range) of the range it belongs to.
  */
 import { type Cidr, type Ip, cidr, contains, formatIp, formatPrefix, overlaps, within } from '../model/address';
-import type { Span } from '../model/types';
+import type { Node, Span } from '../model/types';
 import { type Finding, type Fix, Codes } from './finding';
 import type { CheckContext } from './context';
-import { nodeRanges, podRanges } from './ranges';
+import { type NodeRange, nodeRanges, podRanges } from './ranges';
 
 export function checkAddressRanges(ctx: CheckContext): Finding[] {
     const { model } = ctx;
@@ -70,9 +70,12 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
     }
 
     // Pods against their node's ranges.
+    // Pods come node by node: each node's ranges are worked out once, not once per pod.
+    let rangesOf: { node?: Node; ranges: NodeRange[] } = { ranges: [] };
     for (const pod of model.pods) {
         if (pod.address === undefined || ctx.isFaulted(pod)) continue;
-        const ranges = podRanges(model, pod.node);
+        if (rangesOf.node !== pod.node) rangesOf = { node: pod.node, ranges: podRanges(model, pod.node) };
+        const ranges = rangesOf.ranges;
         if (ranges.some(r => ctx.isFaulted(r.cidr))) continue; // the node's range is the fault
         if (ranges.length > 0) {
             const home = ranges.find(r => contains(r.cidr, pod.address!));

@@ -31,7 +31,7 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
     const needsPodCidr = model.cni.plugin === 'flannel' || model.cni.plugin === 'bridge';
     for (const node of model.nodes) {
         routeDestinations(node.name, node.declaredRoutes);
-        for (const pod of node.pods) routeDestinations(`pod ${pod.name}`, pod.declaredRoutes);
+        for (const pod of node.pods) if (pod.declaredRoutes) routeDestinations(`pod ${pod.name}`, pod.declaredRoutes);
         masters(node, out);
         for (const a of node.addresses) {
             if (a.length === a.network.cidr.length || !a.spans.address) continue;

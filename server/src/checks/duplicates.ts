@@ -6,6 +6,9 @@
  * node's gateway is the one reported; between declarations the later in the file is.
  * Two generated addresses colliding follow from overlapping ranges (overlapping-cidr's).
  * Node-local addresses (docker0 on every node) are not routed and may repeat.
+ *
+ * The model already knows which addresses are claimed twice (`contested`, found while
+ * building its owner map): only claims on those can collide, so only those are looked at.
  */
 import { type Cidr, type Ip, formatIp } from '../model/address';
 import type { Host, Network, Node, NodeAddress, Pod, Service, Span } from '../model/types';
@@ -77,14 +80,17 @@ function rangeOf(ctx: CheckContext, c: Claim): { range: Cidr; name: string; rese
 export function checkDuplicateAddresses(ctx: CheckContext): Finding[] {
     const { model, generator } = ctx;
     const out: Finding[] = [];
+    const contested = model.contested;
+    if (contested.size === 0) return out;
     const first = new Map<Ip, Claim>();
     for (const node of model.nodes) {
         if (ctx.isFaulted(node.podCidr)) continue;
         for (const d of generator.nodeDeviceAddresses(node)) {
-            if (!first.has(d.address)) first.set(d.address, { kind: 'device', node, device: d.device });
+            if (contested.has(d.address) && !first.has(d.address)) first.set(d.address, { kind: 'device', node, device: d.device });
         }
     }
     const claim = (ip: Ip, c: Claim) => {
+        if (!contested.has(ip)) return;
         const prior = first.get(ip);
         if (!prior) { first.set(ip, c); return; }
         // The later declaration is the duplicate; the Map keeps the earliest.

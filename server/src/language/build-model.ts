@@ -27,7 +27,7 @@ import type {
     RouteType, Service, ServicePort, ServiceType, Span, Sysctls, Nexthop,
 } from '../model/types';
 import { LINK_KINDS } from '../model/types';
-import { findService, nameIndex, podNamespace, serviceNamespace } from './name-index';
+import { type NameIndex, findService, nameIndex, podNamespace, serviceNamespace } from './name-index';
 import { sourceNamespace } from './scope';
 
 export interface BuildResult {
@@ -232,7 +232,11 @@ class ModelBuilder {
         const nodes: NodeImpl[] = [];
         const nodeByName = new Map<string, Node>();
         const pods: PodImpl[] = [];
-        const podByKey = new Map<string, Pod>();
+        // Every declaration's model object by its AST node: pod keys, endpoints and flows name them.
+        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
+        const names = nameIndex(this.root);
+        const podByKey = new PodsByKey(names, astToModel);
+        const duplicatePods = new Set<AstNode>(names.duplicatePods);
         const cniModel = { nodes, podNetwork, cni, networks };
         const generator = cniGenerator(cniModel);
         const netnsById = new Map<string, Netns>();
@@ -249,26 +253,28 @@ class ModelBuilder {
             }
             nodes.push(node);
             nodeByName.set(node.name, node);
+            astToModel.set(item, node);
             for (const pod of node.pods) {
-                if (podByKey.has(pod.key)) {
-                    const first = podByKey.get(pod.key)!;
-                    this.error(Codes.invalidDeclaration, `pod '${pod.key}' is declared twice (on ${first.node.name} and ${node.name})`, pod.nameSpan, {
-                        related: first.nameSpan ? [{ span: first.nameSpan, message: `first pod '${pod.key}' on ${first.node.name}` }] : undefined,
-                    });
-                    continue;
+                // The name index saw every pod key once already; only the few it found taken are looked up.
+                if (duplicatePods.size > 0 && duplicatePods.has(pod.decl)) {
+                    const first = podByKey.get(pod.key);
+                    if (first) {
+                        this.error(Codes.invalidDeclaration, `pod '${pod.key}' is declared twice (on ${first.node.name} and ${node.name})`, pod.nameSpan, {
+                            related: first.nameSpan ? [{ span: first.nameSpan, message: `first pod '${pod.key}' on ${first.node.name}` }] : undefined,
+                        });
+                        continue;
+                    }
+                    // The first of its name sat on a node declared twice, which the model leaves out.
+                    podByKey.adopt(pod);
                 }
                 pods.push(pod);
-                podByKey.set(pod.key, pod);
+                astToModel.set(pod.decl, pod);
             }
         }
         if (cni.plugin === 'calico') allocateBlocks(nodes, podNetwork, cni.blockSize);
 
         const services: Service[] = [];
         const serviceByKey = new Map<string, Service>();
-        // Every declaration's model object by its AST node: endpoints and flows name them.
-        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
-        for (const n of nodes) astToModel.set(n.origin.ast as AstNode, n);
-        for (const p of pods) astToModel.set(p.decl, p);
         const podIndex = new PodIndex(pods, astToModel);
         for (const item of items) {
             if (!ast.isService(item)) continue;
@@ -317,10 +323,10 @@ class ModelBuilder {
         }
 
         yield;
-        const owners = ownership(nodes, pods, hosts, services, networks, generator);
+        const { owners, contested } = ownership(nodes, pods, hosts, services, networks, generator);
         const lines = this.lines;
         return {
-            ...partial, nodes, pods, services, hosts, flows, nodeByName, podByKey, serviceByKey, hostByName, flowByName, owners,
+            ...partial, nodes, pods, services, hosts, flows, nodeByName, podByKey, serviceByKey, hostByName, flowByName, owners, contested,
             netns(id: string): Netns | undefined {
                 const cached = netnsById.get(id);
                 if (cached) return cached;
@@ -653,7 +659,7 @@ class ModelBuilder {
         if (!hostNetwork && !noNetwork && decl.address === undefined) {
             this.error(Codes.invalidDeclaration, `pod ${decl.name} needs an address (or hostNetwork, or 'network none')`, propertySpan(decl, 'name'));
         }
-        return new PodImpl(decl, node, namespace, `${namespace}/${decl.name}`, hostNetwork || noNetwork ? undefined : address, mtu?.mtu,
+        return new PodImpl(decl, node, namespace, hostNetwork || noNetwork ? undefined : address, mtu?.mtu,
             hostNetwork, noNetwork, iface?.iface, routesDecl ? this.routes(routesDecl) : undefined, generator, netnsById);
     }
 
@@ -873,6 +879,33 @@ function labelValue(pairs: readonly string[], key: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Pods by "namespace/name" without a Map of its own: the name index (built for linking)
+ * already maps every key to the first pod declaring it, and the model knows that pod by its
+ * AST node. `adopt` covers the rare key whose first pod the model left out.
+ */
+class PodsByKey {
+    private adopted?: Map<string, Pod>;
+
+    constructor(private readonly names: NameIndex, private readonly byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>) { }
+
+    get(key: string): Pod | undefined {
+        const adopted = this.adopted?.get(key);
+        if (adopted) return adopted;
+        const decl = this.names.pods.get(key);
+        const p = decl && this.byAst.get(decl);
+        return p instanceof PodImpl ? p : undefined;
+    }
+
+    has(key: string): boolean {
+        return this.get(key) !== undefined;
+    }
+
+    adopt(pod: Pod): void {
+        (this.adopted ??= new Map()).set(pod.key, pod);
+    }
+}
+
 /** Calico hands each node blocks from the pod network; we take them in order, skipping declared ones. */
 function allocateBlocks(nodes: NodeImpl[], podNetwork: Cidr | undefined, blockSize: number): void {
     if (!podNetwork || blockSize < podNetwork.length) return;
@@ -891,10 +924,12 @@ function allocateBlocks(nodes: NodeImpl[], podNetwork: Cidr | undefined, blockSi
 }
 
 /** Who owns each routed address: the first declaration wins; duplicates are the checks' business. */
-function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): Map<Ip, AddressOwner> {
+function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): { owners: Map<Ip, AddressOwner>; contested: Set<Ip> } {
     const owners = new Map<Ip, AddressOwner>();
+    const contested = new Set<Ip>();
     const add = (ip: Ip | undefined, owner: AddressOwner) => {
-        if (ip !== undefined && !owners.has(ip)) owners.set(ip, owner);
+        if (ip === undefined) return;
+        if (owners.has(ip)) contested.add(ip); else owners.set(ip, owner);
     };
     for (const n of networks) add(n.gateway, { kind: 'gateway', network: n });
     for (const node of nodes) {
@@ -904,7 +939,7 @@ function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[
     for (const pod of pods) add(pod.address, { kind: 'pod', pod });
     for (const host of hosts) add(host.address, { kind: 'host', host });
     for (const s of services) add(s.clusterIP, { kind: 'service', service: s });
-    return owners;
+    return { owners, contested };
 }
 
 // ---------------------------------------------------------------- lazily assembled namespaces
@@ -1004,12 +1039,12 @@ class PodImpl implements Pod {
     private labels_?: ReadonlyMap<string, string>;
     private containers_?: readonly Container[];
     private generatedIface?: string;
+    private key_?: string;
 
     constructor(
         readonly decl: ast.Pod,
         readonly node: Node,
         readonly namespace: string,
-        readonly key: string,
         readonly address: Ip | undefined,
         readonly mtu: number | undefined,
         readonly hostNetwork: boolean,
@@ -1021,6 +1056,8 @@ class PodImpl implements Pod {
     ) { }
 
     get name(): string { return this.decl.name; }
+    /** "namespace/name", made when first asked for (most of 150,000 pods never are). */
+    get key(): string { return this.key_ ??= `${this.namespace}/${this.decl.name}`; }
     get nameSpan(): Span | undefined { return propertySpan(this.decl, 'name'); }
     get addressSpan(): Span | undefined { return propertySpan(this.decl, 'address'); }
     get mtuSpan(): Span | undefined { return propertySpan(this.decl.options.find(ast.isPodMtu), 'mtu'); }

@@ -20,6 +20,8 @@ export interface NameIndex {
     readonly pods: Map<string, Pod>;
     /** name → pods of that name in any namespace */
     readonly podsByName: Map<string, Pod[]>;
+    /** Pods whose "namespace/name" an earlier pod already has, in document order (usually none). */
+    readonly duplicatePods: Pod[];
     readonly services: Map<string, Service>;
     readonly servicesByName: Map<string, Service[]>;
 }
@@ -56,7 +58,7 @@ function buildIndex(root: Document): NameIndex {
     const index: NameIndex = {
         cluster, domain: 'cluster.local',
         networks: new Map(), nodes: new Map(), hosts: new Map(),
-        pods: new Map(), podsByName: new Map(), services: new Map(), servicesByName: new Map(),
+        pods: new Map(), podsByName: new Map(), duplicatePods: [], services: new Map(), servicesByName: new Map(),
     };
     let domain = 'cluster.local';
     for (const item of cluster?.items ?? []) {
@@ -67,7 +69,7 @@ function buildIndex(root: Document): NameIndex {
             for (const n of item.items) {
                 if (isPod(n) && n.name) {
                     const key = `${podNamespace(n)}/${n.name}`;
-                    if (!index.pods.has(key)) index.pods.set(key, n);
+                    if (!index.pods.has(key)) index.pods.set(key, n); else index.duplicatePods.push(n);
                     push(index.podsByName, n.name, n);
                 }
             }

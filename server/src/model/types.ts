@@ -378,12 +378,15 @@ export interface ClusterModel {
     readonly networkByName: ReadonlyMap<string, Network>;
     readonly nodeByName: ReadonlyMap<string, Node>;
     /** By "namespace/name". */
-    readonly podByKey: ReadonlyMap<string, Pod>;
+    /** By "namespace/name". */
+    readonly podByKey: { get(key: string): Pod | undefined; has(key: string): boolean };
     readonly serviceByKey: ReadonlyMap<string, Service>;
     readonly hostByName: ReadonlyMap<string, Host>;
     readonly flowByName: ReadonlyMap<string, Flow>;
     /** The first owner of each routed address (duplicates are reported by the checks). */
     readonly owners: ReadonlyMap<Ip, AddressOwner>;
+    /** Addresses more than one of those claims (where duplicate-address has something to look at). */
+    readonly contested: ReadonlySet<Ip>;
     /** Every namespace built so far or on demand, by id. */
     netns(id: string): Netns | undefined;
     /** Line/character of a span in the document, for traces and diagnostics. */
