@@ -275,11 +275,11 @@ class ModelBuilder {
 
         const services: Service[] = [];
         const serviceByKey = new Map<string, Service>();
-        const podIndex = new PodIndex(pods, astToModel);
+        const selecting: Selecting[] = [];
         for (const item of items) {
             if (!ast.isService(item)) continue;
             if ((++step & 255) === 0) yield;
-            const s = this.service(item, podIndex);
+            const s = this.service(item, astToModel, selecting);
             if (serviceByKey.has(s.key)) {
                 this.error(Codes.invalidDeclaration, `service '${s.key}' is declared twice`, s.nameSpan, {
                     related: [{ span: serviceByKey.get(s.key)!.nameSpan!, message: `first service '${s.key}'` }],
@@ -289,6 +289,8 @@ class ModelBuilder {
             services.push(s);
             serviceByKey.set(s.key, s);
         }
+
+        selectEndpoints(pods, selecting);
 
         const hosts: Host[] = [];
         const hostByName = new Map<string, Host>();
@@ -665,7 +667,7 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ services
 
-    private service(decl: ast.Service, pods: PodIndex): Service {
+    private service(decl: ast.Service, byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>, selecting: Selecting[]): Service {
         const where = `service ${decl.name}`;
         const items = decl.items;
         const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(items, is, what, where);
@@ -730,9 +732,10 @@ class ModelBuilder {
         let endpoints: Pod[] = [];
         if (endpointsDecl) {
             endpoints = endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
-                .map(p => pods.byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
+                .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
         } else if (selector && selector.size > 0) {
-            endpoints = pods.select(namespace, selector);
+            // Filled by `selectEndpoints`, in one pass over the pods for every service.
+            selecting.push({ namespace, selector, endpoints });
         }
         return {
             name: decl.name, namespace, key: `${namespace}/${decl.name}`, type, clusterIP, clusterIPSpan: propertySpan(ipDecl, 'address'),
@@ -831,37 +834,43 @@ class ModelBuilder {
     }
 }
 
-/**
- * Pods by namespace and label, so that selecting endpoints costs the size of the smallest
- * matching label set rather than a scan of every pod per service (10,000 services ×
- * 150,000 pods). Keyed by the `k=v` strings as the parser left them: no key is built per pod.
- */
-class PodIndex {
-    private readonly byLabel = new Map<string, Map<string, PodImpl[]>>();
+/** A service waiting for the pods its selector picks. */
+interface Selecting {
+    readonly namespace: string;
+    readonly selector: ReadonlyMap<string, string>;
+    readonly endpoints: Pod[];
+}
 
-    constructor(pods: readonly PodImpl[], readonly byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>) {
-        for (const p of pods) {
-            if (p.noNetwork) continue;
-            let inNamespace = this.byLabel.get(p.namespace);
-            if (!inNamespace) this.byLabel.set(p.namespace, inNamespace = new Map());
-            for (const kv of p.labelPairs) {
-                const list = inNamespace.get(kv);
-                if (list) { if (list[list.length - 1] !== p) list.push(p); } else inNamespace.set(kv, [p]);
+/**
+ * Every service's endpoints in one pass over the pods: services are indexed by one pair of
+ * their selector, and each pod's `k=v` strings (as the parser left them) are looked up
+ * there. That is one lookup per pod label, rather than an index of 150,000 pods by label
+ * or a scan of every pod per service (10,000 services × 150,000 pods). Endpoints keep the
+ * pods' order in the file.
+ */
+function selectEndpoints(pods: readonly PodImpl[], selecting: readonly Selecting[]): void {
+    const byPair = new Map<string, Map<string, Selecting[]>>();
+    for (const s of selecting) {
+        const [k, v] = s.selector.entries().next().value as [string, string];
+        let inNamespace = byPair.get(s.namespace);
+        if (!inNamespace) byPair.set(s.namespace, inNamespace = new Map());
+        const pair = `${k}=${v}`;
+        const list = inNamespace.get(pair);
+        if (list) list.push(s); else inNamespace.set(pair, [s]);
+    }
+    for (const p of pods) {
+        if (p.noNetwork || (p.address === undefined && !p.hostNetwork)) continue;
+        const inNamespace = byPair.get(p.namespace);
+        if (!inNamespace) continue;
+        const pairs = p.labelPairs;
+        for (const kv of pairs) {
+            const wanting = inNamespace.get(kv);
+            if (!wanting) continue;
+            for (const s of wanting) {
+                // A label written twice (app=a,app=a) must not make the pod an endpoint twice.
+                if (s.endpoints[s.endpoints.length - 1] !== p && matches(s.selector, pairs)) s.endpoints.push(p);
             }
         }
-    }
-
-    /** Pods of `namespace` whose labels include every pair of `selector` (with an address or on the host network). */
-    select(namespace: string, selector: ReadonlyMap<string, string>): Pod[] {
-        const inNamespace = this.byLabel.get(namespace);
-        if (!inNamespace) return [];
-        let smallest: PodImpl[] | undefined;
-        for (const [k, v] of selector) {
-            const list = inNamespace.get(`${k}=${v}`);
-            if (!list) return [];
-            if (!smallest || list.length < smallest.length) smallest = list;
-        }
-        return (smallest ?? []).filter(p => (p.address !== undefined || p.hostNetwork) && matches(selector, p.labelPairs));
     }
 }
 
