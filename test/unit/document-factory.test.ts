@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI } from 'langium';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
+import { collectGarbage } from '../../server/src/language/document-factory';
 import type { Document } from '../../server/src/language/generated/ast';
 
 const V1 = 'cluster c {\n  podNetwork 10.244.0.0/16\n  node n1 {\n    pod a 10.244.1.5\n  }\n}\n';
@@ -46,5 +47,17 @@ describe('re-parsing an edited document', () => {
         await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
         expect(heldDuringParse).toHaveLength(1);
         expect(document.parseResult.value).toBe(second);
+    });
+});
+
+describe('collecting the old AST before a large re-parse', () => {
+    it('gets a full collection from the runtime without --expose-gc, and frees what nothing holds', async () => {
+        let big: number[][] | undefined = Array.from({ length: 200 }, () => new Array(50_000).fill(1));
+        const ref = new WeakRef(big);
+        big = undefined;
+        // A WeakRef keeps its target for the rest of the job that made it.
+        await new Promise(resolve => setTimeout(resolve, 0));
+        expect(collectGarbage()).toBe(true);
+        expect(ref.deref()).toBeUndefined();
     });
 });

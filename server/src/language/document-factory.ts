@@ -4,19 +4,44 @@
  * 15 MB file's AST exists twice (about 650 MB each) and the collector works through both.
  * Once the text is known to differ, the old result is dropped first. Parsing is one
  * synchronous step, so nothing can look at the document in between.
+ *
+ * For a large document the old AST is then collected before the parse starts: hundreds of
+ * megabytes of garbage, which V8 would otherwise carry through the parse (measured on a
+ * 16 MB file: 5.3 s of collection during an edit against 3.5 s when opening it).
  */
-import type { LangiumDocument } from 'langium';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import type { AstNode, LangiumDocument } from 'langium';
 import { DefaultLangiumDocumentFactory } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 
+/** Below this many characters a document's AST is small enough to leave to the collector. */
+export const COLLECT_BEFORE_PARSE_CHARS = 2_000_000;
+
 export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
-    override async update<T extends import('langium').AstNode = import('langium').AstNode>(document: LangiumDocument<T>, cancelToken: CancellationToken): Promise<LangiumDocument<T>> {
+    override async update<T extends AstNode = AstNode>(document: LangiumDocument<T>, cancelToken: CancellationToken): Promise<LangiumDocument<T>> {
         const textDocument = this.textDocuments?.get(document.uri.toString());
         const old = document.parseResult.value.$cstNode?.root.fullText;
         if (textDocument && old !== undefined && old !== textDocument.getText()) {
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
+            if (old.length >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
         }
         return super.update(document, cancelToken);
     }
+}
+
+let gc: (() => void) | undefined | null;
+
+/** A full collection, where the runtime allows one (Node's `gc`, exposed at run time). */
+export function collectGarbage(): boolean {
+    if (gc === undefined) {
+        try {
+            gc = (globalThis as { gc?: () => void }).gc ?? (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc') as () => void);
+        } catch {
+            gc = null;
+        }
+    }
+    gc?.();
+    return !!gc;
 }
