@@ -3,9 +3,9 @@
  *
  *   node --expose-gc dist/bench.cjs --phases FILE [--snapshots DIR]
  *
- * Langium's build without validation (lex, parse, index, link), the model build, each
- * check in the order `knet check` runs them, then Langium's validation pass; each with its
- * wall time and the heap still reachable after it (after a full GC, so heap figures add up).
+ * Langium's build without validation (lex, parse, index, link), the model build, then each
+ * check in the order `knet check` runs them; each with its wall time and the heap still
+ * reachable after it (after a full GC when run with --expose-gc, so heap figures add up).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -54,5 +54,5 @@ export async function runPhases(file: string, snapshots?: string): Promise<Phase
 
 export function formatPhases(phases: readonly Phase[]): string {
     const width = Math.max(...phases.map(p => p.name.length));
-    return phases.map(p => `${p.name.padEnd(width)}  ${Number.isNaN(p.ms) ? '' .padStart(9) : `${p.ms.toFixed(0).padStart(6)} ms`}  ${p.heapMb.toFixed(0).padStart(6)} MB`).join('\n');
+    return phases.map(p => `${p.name.padEnd(width)}  ${Number.isNaN(p.ms) ? ''.padStart(9) : `${p.ms.toFixed(0).padStart(6)} ms`}  ${p.heapMb.toFixed(0).padStart(6)} MB`).join('\n');
 }

@@ -134,10 +134,10 @@ class ModelBuilder {
     private reportRepeated(items: readonly AstNode[], words: Readonly<Record<string, string>>, where: string): void {
         for (let i = 1; i < items.length; i++) {
             const type = items[i].$type;
-            let first = -1;
-            for (let j = 0; j < i && first < 0; j++) if (items[j].$type === type) first = j;
-            // Report each repeated kind once, at its second occurrence.
-            if (first < 0 || items.slice(first + 1, i).some(x => x.$type === type)) continue;
+            // At the second item of a kind, `once` reports every repeat of that kind.
+            let before = 0;
+            for (let j = 0; j < i; j++) if (items[j].$type === type) before++;
+            if (before !== 1) continue;
             const what = words[type];
             if (what) this.once(items, (n: AstNode): n is AstNode => n.$type === type, what, where);
         }
@@ -667,7 +667,7 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ services
 
-    private service(decl: ast.Service, byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>, selecting: Selecting[]): Service {
+    private service(decl: ast.Service, byAst: ModelByAst, selecting: Selecting[]): Service {
         const where = `service ${decl.name}`;
         const items = decl.items;
         const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(items, is, what, where);
@@ -834,6 +834,9 @@ class ModelBuilder {
     }
 }
 
+/** Every declaration's model object by its AST node. */
+type ModelByAst = ReadonlyMap<AstNode, Pod | Node | Host | Service>;
+
 /** A service waiting for the pods its selector picks. */
 interface Selecting {
     readonly namespace: string;
@@ -896,7 +899,7 @@ function labelValue(pairs: readonly string[], key: string): string | undefined {
 class PodsByKey {
     private adopted?: Map<string, Pod>;
 
-    constructor(private readonly names: NameIndex, private readonly byAst: ReadonlyMap<AstNode, Pod | Node | Host | Service>) { }
+    constructor(private readonly names: NameIndex, private readonly byAst: ModelByAst) { }
 
     get(key: string): Pod | undefined {
         const adopted = this.adopted?.get(key);

@@ -11,13 +11,18 @@ export { formatTrace, summarizeTrace, packetText, headerText } from './format';
 
 const memo = new WeakMap<ClusterModel, WeakMap<Flow, Map<string, Trace>>>();
 
+/** Options that give the same trace share a memo entry. */
+function memoKey(options: TraceOptions): string {
+    return `${options.choice ?? 0}|${options.reply === false ? 0 : 1}`;
+}
+
 /** The trace of one flow; never throws. Repeated calls for the same model, flow and options return the same object. */
 export function traceFlow(model: ClusterModel, flow: Flow, options: TraceOptions = {}): Trace {
     let perModel = memo.get(model);
     if (!perModel) memo.set(model, perModel = new WeakMap());
     let perFlow = perModel.get(flow);
     if (!perFlow) perModel.set(flow, perFlow = new Map());
-    const key = `${options.choice ?? 0}|${options.reply === false ? 0 : 1}`;
+    const key = memoKey(options);
     let t = perFlow.get(key);
     if (!t) {
         t = buildTrace(model, flow, options);
@@ -34,7 +39,7 @@ export function traceFlow(model: ClusterModel, flow: Flow, options: TraceOptions
  */
 export function traceForward(model: ClusterModel, flow: Flow): Trace {
     const perFlow = memo.get(model)?.get(flow);
-    return perFlow?.get('0|1') ?? perFlow?.get('0|0') ?? buildTrace(model, flow, { reply: false });
+    return perFlow?.get(memoKey({})) ?? perFlow?.get(memoKey({ reply: false })) ?? buildTrace(model, flow, { reply: false });
 }
 
 /** Every flow of the model, by name. */

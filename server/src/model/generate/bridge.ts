@@ -48,7 +48,6 @@ export class BridgeCni implements CniGenerator {
         const gateway = podCidr ? firstHost(podCidr) : 0;
         return {
             mtu: primary(pod.node)?.network.mtu ?? 1500, addressLength: podCidr?.length ?? 24, gateway, master: this.bridge,
-            get hostIface() { return vethName(pod.key); },
             get routes() { return [defaultRoute(gateway, 'eth0', { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast })]; },
         };
     }

@@ -162,7 +162,6 @@ export class Calico implements CniGenerator {
     pod(pod: Pod): PodPlumbing {
         return {
             mtu: this.mtu(pod.node), addressLength: 32, gateway: CALICO_GATEWAY,
-            get hostIface() { return caliName(pod.key); },
             get routes() {
                 const o: Origin = { generated: true, by: 'calico', span: pod.origin.span, ast: pod.origin.ast };
                 return [

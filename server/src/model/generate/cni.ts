@@ -17,9 +17,7 @@ export interface PodPlumbing {
     readonly gateway: Ip;
     /** Bridge the host side is a port of (cni0, cbr0), or none (Calico routes each /32). */
     readonly master?: string;
-    /** Computed when read (a hash of the pod's key): the checks read the MTU of 150,000 pods, not this. */
-    readonly hostIface: string;
-    /** Routes inside the pod, besides the connected one; built when read, a new list each time. */
+    /** Routes inside the pod, besides the connected one; built when read (the checks read the MTU of 150,000 pods, not this), a new list each time. */
     readonly routes: Route[];
 }
 

@@ -142,7 +142,6 @@ export class Flannel implements CniGenerator {
         return {
             mtu: this.backend === 'host-gw' ? (primary(pod.node)?.network.mtu ?? 1500) : this.mtu(pod.node),
             addressLength: podCidr?.length ?? 24, gateway, master: 'cni0',
-            get hostIface() { return vethName(pod.key); },
             get routes() {
                 const o: Origin = { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast };
                 const routes: Route[] = [defaultRoute(gateway, 'eth0', o)];
