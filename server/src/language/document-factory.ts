@@ -1,9 +1,12 @@
 /**
- * Re-parsing a changed document without the old AST alive: Langium's factory parses the
- * new text while the document still holds the previous parse result, so for a moment a
- * 15 MB file's AST exists twice (about 650 MB each) and the collector works through both.
- * Once the text is known to differ, the old result is dropped first. Parsing is one
- * synchronous step, so nothing can look at the document in between.
+ * Re-parsing a changed document. An edit inside one braced block is re-parsed alone and
+ * spliced into the previous tree (`block-reparse.ts`); anything else is a full parse.
+ *
+ * A full re-parse runs without the old AST alive: Langium's factory parses the new text
+ * while the document still holds the previous parse result, so for a moment a 15 MB
+ * file's AST exists twice (about 650 MB each) and the collector works through both. Once
+ * the text is known to differ, the old result is dropped first. Parsing is one synchronous
+ * step, so nothing can look at the document in between.
  *
  * For a large document the old AST is then collected before the parse starts: hundreds of
  * megabytes of garbage, which V8 would otherwise carry through the parse (measured on a
@@ -12,17 +15,33 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { AstNode, LangiumDocument } from 'langium';
-import { DefaultLangiumDocumentFactory } from 'langium';
+import { DefaultLangiumDocumentFactory, DocumentState } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
+import type { Document } from './generated/ast';
+import { recordSplice, reparseBlock } from './block-reparse';
 
 /** Below this many characters a document's AST is small enough to leave to the collector. */
 export const COLLECT_BEFORE_PARSE_CHARS = 2_000_000;
 
 export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
     override async update<T extends AstNode = AstNode>(document: LangiumDocument<T>, cancelToken: CancellationToken): Promise<LangiumDocument<T>> {
+        recordSplice(document, undefined);
         const textDocument = this.textDocuments?.get(document.uri.toString());
         const old = document.parseResult.value.$cstNode?.root.fullText;
-        if (textDocument && old !== undefined && old !== textDocument.getText()) {
+        if (textDocument && old !== undefined) {
+            const text = textDocument.getText();
+            if (old === text) return super.update(document, cancelToken);
+            const parser = this.serviceRegistry.getServices(document.uri).parser.LangiumParser;
+            const reparsed = reparseBlock(parser, document.parseResult as unknown as LangiumDocument<Document>['parseResult'], old, text);
+            if (reparsed) {
+                Object.defineProperty(document, 'textDocument', { value: textDocument });
+                const mutable = document as { parseResult: LangiumDocument<T>['parseResult']; state: DocumentState };
+                mutable.parseResult = reparsed.parseResult as unknown as LangiumDocument<T>['parseResult'];
+                (mutable.parseResult.value as { $document?: LangiumDocument }).$document = document;
+                mutable.state = DocumentState.Parsed;
+                recordSplice(document, reparsed.splice);
+                return document;
+            }
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
             if (old.length >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();

@@ -14,6 +14,7 @@ import { KnetGeneratedModule, KnetGeneratedSharedModule } from './generated/modu
 import { KnetScopeComputation, KnetScopeProvider } from './scope';
 import { KnetValueConverter } from './value-converter';
 import { KnetLinker } from './linker';
+import { KnetReferenceDescriptionProvider } from './reference-descriptions';
 import { KnetParserErrorMessageProvider } from './parser-messages';
 import { ModelCache } from './model-cache';
 import { registerChecks } from '../checks/register';
@@ -35,6 +36,9 @@ export const KnetModule: Module<KnetServices, PartialLangiumServices & KnetAdded
         ScopeComputation: (services) => new KnetScopeComputation(services),
         ScopeProvider: (services) => new KnetScopeProvider(services),
         Linker: (services) => new KnetLinker(services),
+    },
+    workspace: {
+        ReferenceDescriptionProvider: (services) => new KnetReferenceDescriptionProvider(services),
     },
     model: {
         ModelCache: (services) => new ModelCache(services),

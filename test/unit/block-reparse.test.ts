@@ -1,0 +1,232 @@
+/**
+ * Re-parsing one block and splicing it in must give the tree a full parse gives: the same
+ * AST (values, references' text, containers) and the same CST (every node's grammar
+ * element, offset, length, range, text), for edits anywhere inside a block, including ones
+ * that add or remove lines. Edits it cannot confine to a block must be left to a full parse.
+ * Through the document builder, a spliced edit links and validates as a fresh build does.
+ */
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type AstNode, type CstNode, type ParseResult, EmptyFileSystem, URI, isCompositeCstNode, isReference } from 'langium';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createKnetServices } from '../../server/src/language/knet-module';
+import { reparseBlock, textChange } from '../../server/src/language/block-reparse';
+import type { Document } from '../../server/src/language/generated/ast';
+import { generateCluster } from '../../server/src/bench/generate';
+
+const { shared, Knet } = createKnetServices(EmptyFileSystem);
+const parser = Knet.parser.LangiumParser;
+const parse = (text: string) => parser.parse<Document>(text);
+
+/** The AST as plain data: values, references by their text, and where each node sits. */
+function astShape(node: AstNode): unknown {
+    const out: Record<string, unknown> = { $type: node.$type, $containerProperty: node.$containerProperty, $containerIndex: node.$containerIndex };
+    for (const [key, value] of Object.entries(node)) {
+        if (key.startsWith('$')) continue;
+        out[key] = shapeOf(value);
+    }
+    return out;
+}
+
+function shapeOf(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(shapeOf);
+    if (isReference(value)) return { ref: value.$refText, at: value.$refNode?.offset };
+    if (value && typeof value === 'object' && '$type' in value) return astShape(value as AstNode);
+    return value;
+}
+
+/** The CST as rows: kind, grammar element, positions, text, and the AST node it stands for. */
+function cstRows(root: CstNode): string[] {
+    const rows: string[] = [];
+    const visit = (n: CstNode, depth: number, parent?: CstNode): void => {
+        const own = (n as unknown as { _astNode?: AstNode })._astNode;
+        // Links in both directions, as a row of their own only when broken (one expect per tree is fast).
+        if (n.container !== parent) rows.push(`container of ${n.offset} is wrong`);
+        if (own && own.$cstNode !== n) rows.push(`$cstNode of ${own.$type} at ${n.offset} is wrong`);
+        const source = n.grammarSource ? `${n.grammarSource.$type}@${n.grammarSource.$cstNode?.offset}` : '-';
+        rows.push([depth, isCompositeCstNode(n) ? 'C' : 'L', source, n.offset, n.length, JSON.stringify(n.range), n.hidden, own?.$type ?? '', isCompositeCstNode(n) ? '' : n.text].join(' '));
+        if (isCompositeCstNode(n)) for (const c of n.content) visit(c, depth + 1, n);
+    };
+    visit(root, 0);
+    return rows;
+}
+
+function brokenContainers(node: AstNode, out: string[] = []): string[] {
+    for (const [key, value] of Object.entries(node)) {
+        if (key.startsWith('$')) continue;
+        const items = Array.isArray(value) ? value : [value];
+        items.forEach((item, i) => {
+            if (item && typeof item === 'object' && '$type' in item) {
+                if (item.$container !== node || item.$containerProperty !== key || (Array.isArray(value) && item.$containerIndex !== i)) {
+                    out.push(`${item.$type} in ${node.$type}.${key}[${i}]`);
+                }
+                brokenContainers(item, out);
+            }
+        });
+    }
+    return out;
+}
+
+function expectSameTree(spliced: ParseResult<Document>, full: ParseResult<Document>, text: string): void {
+    expect(spliced.value.$cstNode!.root.fullText).toBe(text);
+    expect(astShape(spliced.value)).toEqual(astShape(full.value));
+    expect(brokenContainers(spliced.value)).toEqual([]);
+    expect(cstRows(spliced.value.$cstNode!)).toEqual(cstRows(full.value.$cstNode!));
+}
+
+/** Seeded, so a failure names an edit that can be replayed. */
+function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(a ^ (a >>> 15), a | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+const example = fs.readFileSync(path.join(__dirname, '../../examples/flannel-vxlan.knet'), 'utf8');
+const generated = generateCluster({ variant: 'calico-ipip', nodes: 12, podsPerNode: 10 }).text;
+
+describe('the changed region of two texts', () => {
+    it('is the part outside their common prefix and suffix', () => {
+        expect(textChange('abcdef', 'abXdef')).toEqual({ start: 2, oldEnd: 3, newEnd: 3 });
+        expect(textChange('abc', 'abXYc')).toEqual({ start: 2, oldEnd: 2, newEnd: 4 });
+        expect(textChange('aaaa', 'aa')).toEqual({ start: 2, oldEnd: 4, newEnd: 2 });
+        expect(textChange('same', 'same')).toBeUndefined();
+    });
+});
+
+describe('re-parsing the block an edit falls in', () => {
+    it('gives the full parse\'s tree for a pod address typed over', () => {
+        const old = example;
+        const text = old.replace('10.244.2.5', '10.244.2.57');
+        const spliced = reparseBlock(parser, parse(old), old, text);
+        expect(spliced).toBeDefined();
+        expect(spliced!.splice.removed.$type).toBe('Node');
+        expectSameTree(spliced!.parseResult, parse(text), text);
+    });
+
+    it('gives the full parse\'s tree for lines added and removed inside a node, and comments', () => {
+        const at = example.indexOf('\n', example.indexOf('node node01 {')) + 1;
+        const cases = [
+            example.slice(0, at) + '    pod extra-1 10.244.1.200 { namespace kube-system }\n    // a note\n' + example.slice(at),
+            example.slice(0, at) + example.slice(example.indexOf('\n', at) + 1),
+            example.slice(0, at) + '    /* several\n       lines */\n' + example.slice(at),
+        ];
+        for (const text of cases) {
+            const spliced = reparseBlock(parser, parse(example), example, text);
+            expect(spliced, text.slice(at - 20, at + 60)).toBeDefined();
+            expectSameTree(spliced!.parseResult, parse(text), text);
+        }
+    });
+
+    it('gives the full parse\'s tree for random edits inside blocks (300 seeded edits, applied one after another)', () => {
+        const rnd = random(8);
+        let text = generated;
+        let current = parse(text);
+        let spliced = 0;
+        const inserts = ['x', '1', ' ', '\n', '-', '.', '    pod q 10.128.0.9\n', ' labels app=x', '\n\n', '// c\n', ' mtu 1400'];
+        for (let k = 0; k < 300; k++) {
+            const nodes = current.value.clusters[0].items.filter(i => i.$type === 'Node' || i.$type === 'Service');
+            const block = nodes[Math.floor(rnd() * nodes.length)].$cstNode!;
+            // Strictly inside the block: after its first character, before its closing brace.
+            const from = block.offset + 1 + Math.floor(rnd() * (block.length - 2));
+            const removeLength = rnd() < 0.5 ? 0 : Math.floor(rnd() * Math.min(12, block.end - 1 - from));
+            const insert = rnd() < 0.3 ? '' : inserts[Math.floor(rnd() * inserts.length)];
+            const next = text.slice(0, from) + insert + text.slice(from + removeLength);
+            const full = parse(next);
+            const result = reparseBlock(parser, current, text, next);
+            if (full.lexerErrors.length === 0 && full.parserErrors.length === 0) {
+                if (result) {
+                    spliced++;
+                    expectSameTree(result.parseResult, full, next);
+                    current = result.parseResult;
+                } else {
+                    current = full;
+                }
+                text = next;
+            } else {
+                // A block that no longer parses is never spliced.
+                expect(result).toBeUndefined();
+                current = parse(text);
+            }
+        }
+        expect(spliced).toBeGreaterThan(40);
+    });
+
+    it('leaves to a full parse what it cannot confine to one block', () => {
+        const old = example;
+        const previous = () => parse(old);
+        // Between blocks, on a cluster line, across two blocks, on a block's closing brace.
+        const between = old.indexOf('  node node01');
+        expect(reparseBlock(parser, previous(), old, old.slice(0, between) + '\n' + old.slice(between))).toBeUndefined();
+        expect(reparseBlock(parser, previous(), old, old.replace('10.96.0.0/12', '10.96.0.0/16'))).toBeUndefined();
+        const a = old.indexOf('node node00');
+        const b = old.indexOf('node node01');
+        expect(reparseBlock(parser, previous(), old, old.slice(0, a + 5) + old.slice(b + 5))).toBeUndefined();
+        const close = old.indexOf('\n  }', a) + 3;
+        expect(old[close]).toBe('}');
+        expect(reparseBlock(parser, previous(), old, old.slice(0, close) + old.slice(close + 1))).toBeUndefined();
+        // An edit that breaks the block's syntax, and one that splits it into two blocks.
+        expect(reparseBlock(parser, previous(), old, old.replace('pod nginx', 'pod { nginx'))).toBeUndefined();
+        const inner = old.indexOf('\n', a) + 1;
+        expect(reparseBlock(parser, previous(), old, old.slice(0, inner) + '  }\n  node split {\n' + old.slice(inner))).toBeUndefined();
+        // An unterminated comment reaches past the block.
+        expect(reparseBlock(parser, previous(), old, old.slice(0, inner) + '/* ' + old.slice(inner))).toBeUndefined();
+        // A previous parse with errors.
+        const broken = old.replace('pod nginx', 'pod { nginx');
+        expect(reparseBlock(parser, parse(broken), broken, broken.replace('10.244.2.5', '10.244.2.6'))).toBeUndefined();
+    });
+});
+
+describe('a spliced edit through the document builder', () => {
+    it('links and validates as a fresh build of the same text does, and keeps the untouched blocks', async () => {
+        const uri = 'file:///splice/cluster.knet';
+        const texts = shared.workspace.TextDocuments!;
+        const v1 = example;
+        texts.set(TextDocument.create(uri, 'knet', 1, v1));
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        const document = shared.workspace.LangiumDocuments.getDocument(URI.parse(uri))!;
+        const before = document.parseResult.value as Document;
+        const items = [...before.clusters[0].items];
+
+        // Rename the pod a flow names (the flow's reference breaks), then move a pod's address.
+        const edits = [
+            v1.replace('pod busybox1-857448d9ff-shdfz', 'pod busybox1-renamed'),
+            v1.replace('tlvrq 10.244.1.2 ', 'tlvrq 10.244.1.77 '),
+        ];
+        for (const [i, text] of edits.entries()) {
+            texts.set(TextDocument.create(uri, 'knet', i + 2, text));
+            await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+            const after = document.parseResult.value as Document;
+            expect(after).not.toBe(before);
+            // Only the edited node's block is new.
+            const changed = after.clusters[0].items.filter((item, k) => item !== items[k]);
+            expect(changed.map(c => c.$type)).toEqual(['Node']);
+
+            const fresh = shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`file:///splice/fresh-${i}.knet`));
+            shared.workspace.LangiumDocuments.addDocument(fresh);
+            await shared.workspace.DocumentBuilder.build([fresh], { validation: true });
+            const strip = (ds: typeof document.diagnostics) => (ds ?? []).map(d => ({ message: d.message, range: d.range, code: d.code }))
+                .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+            expect(strip(document.diagnostics)).toEqual(strip(fresh.diagnostics));
+            expect(document.references.map(r => [r.$refText, r.ref?.$cstNode?.offset, r.$refNode?.offset]))
+                .toEqual(fresh.references.map(r => [r.$refText, r.ref?.$cstNode?.offset, r.$refNode?.offset]));
+            // Every resolved reference points into the current tree, not the replaced block.
+            for (const r of document.references) if (r.ref) expect(rootOf(r.ref)).toBe(after);
+            shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
+            texts.set(TextDocument.create(uri, 'knet', 10 + i, v1));
+            await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+            items.splice(0, items.length, ...(document.parseResult.value as Document).clusters[0].items);
+        }
+        expect(edits[0]).not.toBe(v1);
+    });
+});
+
+function rootOf(node: AstNode): AstNode {
+    let n = node;
+    while (n.$container) n = n.$container;
+    return n;
+}
