@@ -34,7 +34,31 @@ interface Options {
     dir: string;
 }
 
+const USAGE = `knet benchmark: knet at Kubernetes' limits (see docs/performance.md)
+
+  node --expose-gc dist/bench.cjs [options]     generate clusters, measure, write a report
+      --sizes 50,500,5000                         cluster sizes in nodes (30 pods, 2 services per node)
+      --variants flannel-vxlan,calico-ipip        overlays to generate
+      --runs N          runs per figure on the small files (default 5)
+      --big-runs N      runs per figure on files of 5,000 nodes and more (default 3)
+      --no-lsp          skip the language server's figures
+      --out FILE        the JSON report (default test-output/bench.json)
+      --dir DIR         where the generated files go (default .cache/bench)
+  node dist/bench.cjs --markdown REPORT.json...   a written report as Markdown tables
+  node --expose-gc dist/bench.cjs --phases FILE [--snapshots DIR]
+                                                  where knet check's time and memory go
+  node dist/bench.cjs --child bare|check|trace FILE   one measurement (used by the above)
+`;
+
+class UsageError extends Error { }
+
+const FLAGS = new Set(['--sizes', '--variants', '--runs', '--big-runs', '--out', '--dir']);
+
 function parseOptions(argv: string[]): Options {
+    for (let i = 0; i < argv.length; i++) {
+        if (FLAGS.has(argv[i])) i++;
+        else if (argv[i] !== '--no-lsp') throw new UsageError(`unknown option '${argv[i]}'\n\n${USAGE}`);
+    }
     const get = (name: string) => {
         const i = argv.indexOf(`--${name}`);
         return i >= 0 ? argv[i + 1] : undefined;
@@ -119,6 +143,10 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
 }
 
 async function main(argv: string[]): Promise<void> {
+    if (argv[0] === '--help' || argv[0] === '-h') {
+        process.stdout.write(USAGE);
+        return;
+    }
     if (argv[0] === '--markdown') {
         // Re-print a written report as Markdown: --markdown FILE.json [FILE.json…]
         const reports = argv.slice(1).map(f => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchReport);
@@ -164,6 +192,6 @@ function gitCommit(): string {
 }
 
 main(process.argv.slice(2)).catch(e => {
-    process.stderr.write(`bench: ${(e as Error)?.stack ?? e}\n`);
+    process.stderr.write(`bench: ${e instanceof UsageError ? e.message : (e as Error)?.stack ?? e}\n`);
     process.exitCode = 1;
 });

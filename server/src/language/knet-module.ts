@@ -15,6 +15,7 @@ import { KnetScopeComputation, KnetScopeProvider } from './scope';
 import { KnetValueConverter } from './value-converter';
 import { KnetLinker } from './linker';
 import { KnetReferenceDescriptionProvider } from './reference-descriptions';
+import { KnetDocumentValidator } from './document-validator';
 import { KnetParserErrorMessageProvider } from './parser-messages';
 import { ModelCache } from './model-cache';
 import { registerChecks } from '../checks/register';
@@ -36,6 +37,9 @@ export const KnetModule: Module<KnetServices, PartialLangiumServices & KnetAdded
         ScopeComputation: (services) => new KnetScopeComputation(services),
         ScopeProvider: (services) => new KnetScopeProvider(services),
         Linker: (services) => new KnetLinker(services),
+    },
+    validation: {
+        DocumentValidator: (services) => new KnetDocumentValidator(services),
     },
     workspace: {
         ReferenceDescriptionProvider: (services) => new KnetReferenceDescriptionProvider(services),
