@@ -8,12 +8,15 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type AstNode, type CstNode, type ParseResult, EmptyFileSystem, URI, isCompositeCstNode, isReference } from 'langium';
+import { type AstNode, type CstNode, type ParseResult, DocumentState, EmptyFileSystem, URI, isCompositeCstNode, isOperationCancelled, isReference } from 'langium';
+import { CancellationTokenSource } from 'vscode-languageserver';
+import type { KnetLinker } from '../../server/src/language/linker';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { reparseBlock, textChange } from '../../server/src/language/block-reparse';
 import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster } from '../../server/src/bench/generate';
+import { type NameIndex, nameIndex } from '../../server/src/language/name-index';
 
 const { shared, Knet } = createKnetServices(EmptyFileSystem);
 const parser = Knet.parser.LangiumParser;
@@ -215,7 +218,7 @@ describe('a spliced edit through the document builder', () => {
             const targets = (refs: typeof document.references) => refs.filter(isReference).map(r => [r.$refText, r.ref?.$cstNode?.offset, r.$refNode?.offset]);
             expect(targets(document.references)).toEqual(targets(fresh.references));
             // Every resolved reference points into the current tree, not the replaced block.
-            for (const r of document.references.filter(isReference)) if (r.ref) expect(rootOf(r.ref)).toBe(after);
+            for (const r of document.references.filter(isReference)) if (r.ref) expect(inTree(r.ref, after)).toBe(true);
             shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
             texts.set(TextDocument.create(uri, 'knet', 10 + i, v1));
             await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
@@ -225,8 +228,94 @@ describe('a spliced edit through the document builder', () => {
     });
 });
 
-function rootOf(node: AstNode): AstNode {
-    let n = node;
-    while (n.$container) n = n.$container;
-    return n;
+/** An index as plain data: every map's entries by the declaration's offset, sorted by key. */
+function indexShape(index: NameIndex): unknown {
+    const at = (n: AstNode) => n.$cstNode?.offset;
+    const entries = <T extends AstNode>(m: Map<string, T>) => [...m].map(([k, v]) => [k, at(v)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    const lists = <T extends AstNode>(m: Map<string, T[]>) => [...m].map(([k, v]) => [k, v.map(at)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    return {
+        domain: index.domain, networks: entries(index.networks), nodes: entries(index.nodes), hosts: entries(index.hosts),
+        pods: entries(index.pods), podsByName: lists(index.podsByName), duplicatePods: index.duplicatePods.map(at),
+        services: entries(index.services), servicesByName: lists(index.servicesByName),
+    };
 }
+
+describe('the name index after a spliced edit', () => {
+    const cases: [string, (t: string) => string, boolean][] = [
+        ['a pod\'s address', t => t.replace('shdfz 10.244.2.2 ', 'shdfz 10.244.2.9 '), true],
+        ['a pod renamed', t => t.replace('pod busybox1-857448d9ff-shdfz', 'pod busybox1-renamed'), true],
+        ['a pod added', t => t.replace('    pod busybox1', '    pod extra 10.244.2.30 { namespace team-a }\n    pod busybox1'), true],
+        ['a pod removed', t => t.replace(/ *pod busybox1-857448d9ff-shdfz[^\n]*\n/, ''), true],
+        ['a pod that repeats another\'s name', t => t.replace('    pod busybox1', '    pod busybox3-c997b9cc4-tlvrq 10.244.2.31\n    pod busybox1'), false],
+        ['a service moved to another namespace', t => t.replace('service nginx-deployment {', 'service nginx-deployment {\n    namespace web'), true],
+        ['a node renamed', t => t.replace('node node02 {', 'node node02b {'), false],
+    ];
+    for (const [what, edit, patched] of cases) {
+        it(`equals a fresh index: ${what}`, async () => {
+            const uri = `file:///splice/index-${what.replace(/\W+/g, '-')}.knet`;
+            const texts = shared.workspace.TextDocuments!;
+            texts.set(TextDocument.create(uri, 'knet', 1, example));
+            await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+            const document = shared.workspace.LangiumDocuments.getDocument(URI.parse(uri))!;
+            const first = nameIndex(document.parseResult.value as Document);
+            const text = edit(example);
+            expect(text).not.toBe(example);
+            texts.set(TextDocument.create(uri, 'knet', 2, text));
+            await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+            const root = document.parseResult.value as Document;
+            const carried = nameIndex(root);
+            expect(carried === first, 'patched in place rather than rebuilt').toBe(patched);
+            expect(indexShape(carried)).toEqual(indexShape(nameIndex(parse(text).value)));
+            // Nothing in it is left from the replaced block.
+            const declared = [...carried.pods.values(), ...carried.nodes.values(), ...carried.services.values(), ...carried.networks.values(), ...[...carried.podsByName.values()].flat()];
+            expect(declared.filter(d => !inTree(d, root)).map(d => d.$type)).toEqual([]);
+        });
+    }
+});
+
+/** True when `node` is reachable from `root` (a replaced block still names its old container). */
+function inTree(node: AstNode, root: AstNode): boolean {
+    for (let n = node; n.$container; n = n.$container) {
+        const slot = (n.$container as unknown as Record<string, unknown>)[n.$containerProperty!];
+        if ((Array.isArray(slot) ? slot[n.$containerIndex!] : slot) !== n) return false;
+        if (n.$container === root) return true;
+    }
+    return node === root;
+}
+
+describe('relinking after splices', () => {
+    it('walks the AST once when opened, then relinks from its reference sites, also after a build was typed over', async () => {
+        const uri = 'file:///splice/relink.knet';
+        const texts = shared.workspace.TextDocuments!;
+        const builder = shared.workspace.DocumentBuilder;
+        const linker = Knet.references.Linker as KnetLinker;
+        texts.set(TextDocument.create(uri, 'knet', 1, example));
+        await builder.update([URI.parse(uri)], []);
+        const document = shared.workspace.LangiumDocuments.getDocument(URI.parse(uri))!;
+        expect(linker.lastLink(document)).toBe('walk');
+
+        // An edit whose build is cancelled right after the parse: nothing is linked for it.
+        const v2 = example.replace('pod busybox1-857448d9ff-shdfz', 'pod busybox1-renamed');
+        texts.set(TextDocument.create(uri, 'knet', 2, v2));
+        const source = new CancellationTokenSource();
+        const listener = builder.onBuildPhase(DocumentState.Parsed, () => source.cancel());
+        await expect(builder.update([URI.parse(uri)], [], source.token)).rejects.toSatisfy(isOperationCancelled);
+        listener.dispose();
+        expect(document.state).toBeLessThan(DocumentState.Linked);
+
+        // The next edit relinks from the sites, through both splices.
+        const v3 = v2.replace('busybox3-c997b9cc4-tlvrq 10.244.1.2', 'busybox3-c997b9cc4-tlvrq 10.244.1.3');
+        texts.set(TextDocument.create(uri, 'knet', 3, v3));
+        await builder.update([URI.parse(uri)], []);
+        expect(linker.lastLink(document)).toBe('splice');
+        const fresh = shared.workspace.LangiumDocumentFactory.fromString(v3, URI.parse('file:///splice/relink-fresh.knet'));
+        shared.workspace.LangiumDocuments.addDocument(fresh);
+        await builder.build([fresh], { validation: true });
+        expect(linker.lastLink(fresh)).toBe('walk');
+        const targets = (refs: typeof document.references) => refs.filter(isReference).map(r => [r.$refText, r.ref?.$cstNode?.offset, r.$refNode?.offset, r.error?.message]);
+        expect(targets(document.references)).toEqual(targets(fresh.references));
+        expect(linker.referenceSites(document)!.length).toBe(linker.referenceSites(fresh)!.length);
+        expect(document.diagnostics!.map(d => d.message).sort()).toEqual(fresh.diagnostics!.map(d => d.message).sort());
+        shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
+    });
+});

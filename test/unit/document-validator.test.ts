@@ -40,6 +40,6 @@ describe('the document validator', () => {
         const { document } = await validate(Knet => Knet.validation.ValidationRegistry.register({
             Pod: (pod: Pod, accept: ValidationAcceptor) => accept('warning', `pod ${pod.name} seen`, { node: pod, property: 'name' }),
         }));
-        expect(document.diagnostics!.filter(d => d.message.endsWith('seen')).map(d => d.message)).toEqual(['pod a seen', 'pod b seen']);
+        expect(document.diagnostics!.filter(d => String(d.message).endsWith('seen')).map(d => d.message)).toEqual(['pod a seen', 'pod b seen']);
     });
 });

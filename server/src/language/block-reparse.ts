@@ -156,18 +156,34 @@ export function reparseBlock(parser: LangiumParser, previous: ParseResult<Docume
     };
 }
 
-const splices = new WeakMap<LangiumDocument, BlockSplice>();
+const splices = new WeakMap<LangiumDocument, BlockSplice[]>();
 
-/** Remembers how the document's current parse result was made, until the linker asks. */
-export function recordSplice(document: LangiumDocument, splice: BlockSplice | undefined): void {
-    if (splice) splices.set(document, splice); else splices.delete(document);
+/**
+ * Remembers how the document's current parse result was made, until the linker asks: the
+ * splices since its last link, in order (a build typed over before linking leaves one behind).
+ */
+export function recordSplice(document: LangiumDocument, splice: BlockSplice): void {
+    const pending = splices.get(document);
+    if (pending && pending[pending.length - 1].root === splice.previousRoot) pending.push(splice);
+    else splices.set(document, [splice]);
 }
 
-/** The splice that made the document's current parse result, if one did; asked once. */
-export function takeSplice(document: LangiumDocument): BlockSplice | undefined {
-    const splice = splices.get(document);
+/** Puts back splices a cancelled link took, ahead of any recorded since. */
+export function restoreSplices(document: LangiumDocument, taken: readonly BlockSplice[]): void {
+    const since = splices.get(document) ?? [];
+    splices.set(document, [...taken, ...since]);
+}
+
+/** Forgets the splices: the document was parsed whole. */
+export function clearSplices(document: LangiumDocument): void {
     splices.delete(document);
-    return splice && splice.root === document.parseResult.value ? splice : undefined;
+}
+
+/** The splices that made the document's current parse result from an earlier one, oldest first; asked once. */
+export function takeSplices(document: LangiumDocument): readonly BlockSplice[] {
+    const pending = splices.get(document);
+    splices.delete(document);
+    return pending && pending[pending.length - 1].root === document.parseResult.value ? pending : [];
 }
 
 interface EnclosingItem {

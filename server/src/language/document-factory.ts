@@ -18,14 +18,14 @@ import type { AstNode, LangiumDocument } from 'langium';
 import { DefaultLangiumDocumentFactory, DocumentState } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Document } from './generated/ast';
-import { recordSplice, reparseBlock } from './block-reparse';
+import { clearSplices, recordSplice, reparseBlock } from './block-reparse';
+import { spliceNameIndex } from './name-index';
 
 /** Below this many characters a document's AST is small enough to leave to the collector. */
 export const COLLECT_BEFORE_PARSE_CHARS = 2_000_000;
 
 export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
     override async update<T extends AstNode = AstNode>(document: LangiumDocument<T>, cancelToken: CancellationToken): Promise<LangiumDocument<T>> {
-        recordSplice(document, undefined);
         const textDocument = this.textDocuments?.get(document.uri.toString());
         const old = document.parseResult.value.$cstNode?.root.fullText;
         if (textDocument && old !== undefined) {
@@ -39,9 +39,12 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
                 mutable.parseResult = reparsed.parseResult as unknown as LangiumDocument<T>['parseResult'];
                 (mutable.parseResult.value as { $document?: LangiumDocument }).$document = document;
                 mutable.state = DocumentState.Parsed;
+                const { previousRoot, root, removed, added } = reparsed.splice;
+                spliceNameIndex(previousRoot, root, removed, added);
                 recordSplice(document, reparsed.splice);
                 return document;
             }
+            clearSplices(document);
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
             if (old.length >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();

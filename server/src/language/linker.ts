@@ -15,7 +15,7 @@ import {
     AstUtils, DefaultLinker, interruptAndCheck,
 } from 'langium';
 import { CancellationToken } from 'vscode-languageserver';
-import { type BlockSplice, takeSplice } from './block-reparse';
+import { type BlockSplice, restoreSplices, takeSplices } from './block-reparse';
 
 const WHAT: Record<string, string> = {
     network: 'network',
@@ -27,6 +27,8 @@ interface Sites {
     readonly root: AstNode;
     /** The AST nodes holding references, in document order. */
     readonly nodes: readonly AstNode[];
+    /** How they were found: by walking the whole AST, or from the previous sites and the splices since. */
+    readonly found: 'walk' | 'splice';
 }
 
 export class KnetLinker extends DefaultLinker {
@@ -34,29 +36,39 @@ export class KnetLinker extends DefaultLinker {
 
     override async link(document: LangiumDocument, cancelToken: CancellationToken = CancellationToken.None): Promise<void> {
         const root = document.parseResult.value;
-        const splice = takeSplice(document);
+        const splices = takeSplices(document);
         const previous = this.sites.get(document);
-        this.sites.delete(document);
-        let nodes: AstNode[];
-        if (splice && previous && previous.root === splice.previousRoot) {
-            nodes = spliceSites(previous.nodes, splice);
-            for (const node of nodes) {
-                await interruptAndCheck(cancelToken);
-                AstUtils.streamReferences(node).forEach(ref => this.doLink(ref, document));
+        const spliced = splices.length > 0 && previous?.root === splices[0].previousRoot;
+        const nodes: AstNode[] = [];
+        try {
+            if (spliced) {
+                for (const node of splices.reduce<AstNode[]>((sites, splice) => spliceSites(sites, splice), [...previous.nodes])) {
+                    await interruptAndCheck(cancelToken);
+                    AstUtils.streamReferences(node).forEach(ref => this.doLink(ref, document));
+                    nodes.push(node);
+                }
+            } else {
+                for (const node of AstUtils.streamAst(root)) {
+                    await interruptAndCheck(cancelToken);
+                    let site = false;
+                    AstUtils.streamReferences(node).forEach(ref => {
+                        site = true;
+                        this.doLink(ref, document);
+                    });
+                    if (site) nodes.push(node);
+                }
             }
-        } else {
-            nodes = [];
-            for (const node of AstUtils.streamAst(root)) {
-                await interruptAndCheck(cancelToken);
-                let site = false;
-                AstUtils.streamReferences(node).forEach(ref => {
-                    site = true;
-                    this.doLink(ref, document);
-                });
-                if (site) nodes.push(node);
-            }
+        } catch (e) {
+            // Typed over: the next link starts from the same sites, with this version's splices still to apply.
+            if (spliced) restoreSplices(document, splices);
+            throw e;
         }
-        this.sites.set(document, { root, nodes });
+        this.sites.set(document, { root, nodes, found: spliced ? 'splice' : 'walk' });
+    }
+
+    /** How the last link of the document found its references (for tests and logs). */
+    lastLink(document: LangiumDocument): 'walk' | 'splice' | undefined {
+        return this.sites.get(document)?.found;
     }
 
     /** The nodes holding references in the document as last linked, or undefined when it was not linked since its last parse. */
@@ -76,7 +88,7 @@ export class KnetLinker extends DefaultLinker {
 }
 
 /** The sites after a splice, still in document order: the replaced block's out, the new block's in. */
-function spliceSites(previous: readonly AstNode[], splice: BlockSplice): AstNode[] {
+function spliceSites(previous: AstNode[], splice: BlockSplice): AstNode[] {
     const kept = previous.filter(node => !isWithin(node, splice.removed));
     const added: AstNode[] = [];
     for (const node of AstUtils.streamAst(splice.added)) {

@@ -140,3 +140,77 @@ export function findService(index: NameIndex, text: string, sourceNs = 'default'
 function single<T>(list: T[] | undefined): T | undefined {
     return list && list.length === 1 ? list[0] : undefined;
 }
+
+/**
+ * After a block was re-parsed and spliced in (`block-reparse.ts`), the previous root's index
+ * carried to the new root and patched for the one replaced item: rebuilding it means 150,000
+ * pod keys on a 5,000-node file, for an edit that touched thirty. Only the plain case is
+ * patched (the item keeps its type and name, no name involved is declared twice); anything
+ * else is left to a rebuild on first use.
+ */
+export function spliceNameIndex(previous: Document, root: Document, removed: AstNode, added: AstNode): void {
+    const index = indexes.get(previous);
+    indexes.delete(previous);
+    if (!index || index.cluster !== root.clusters[0]) return;
+    if (added.$container !== index.cluster || patch(index, removed, added)) indexes.set(root, index);
+}
+
+/** Patches `index` for `added` replacing `removed`; false (and untouched) when the case is not plain. */
+function patch(index: NameIndex, removed: AstNode, added: AstNode): boolean {
+    if (removed.$type !== added.$type) return false;
+    if (isNode(removed) && isNode(added)) {
+        if (removed.name !== added.name || index.duplicatePods.length > 0) return false;
+        const gone = podsOf(removed);
+        const come = podsOf(added);
+        const goneKeys = new Set<string>();
+        for (const [key, pod] of gone) {
+            if (index.pods.get(key) !== pod) return false;
+            goneKeys.add(key);
+        }
+        const comeKeys = new Set<string>();
+        for (const [key] of come) {
+            if (comeKeys.has(key) || (index.pods.has(key) && !goneKeys.has(key))) return false;
+            comeKeys.add(key);
+        }
+        if (index.nodes.get(removed.name) === removed) index.nodes.set(added.name, added);
+        // A key that stays keeps its place (Maps iterate in insertion order: completion lists pods in document order).
+        for (const [key, pod] of gone) {
+            if (!comeKeys.has(key)) index.pods.delete(key);
+            const same = index.podsByName.get(pod.name)!;
+            if (same.length === 1) index.podsByName.delete(pod.name); else same.splice(same.indexOf(pod), 1);
+        }
+        for (const [key, pod] of come) {
+            index.pods.set(key, pod);
+            push(index.podsByName, pod.name, pod);
+            const same = index.podsByName.get(pod.name)!;
+            if (same.length > 1) same.sort((a, b) => (a.$cstNode?.offset ?? 0) - (b.$cstNode?.offset ?? 0));
+        }
+        return true;
+    }
+    if (isService(removed) && isService(added)) {
+        if (removed.name !== added.name) return false;
+        if (!removed.name) return true;
+        const same = index.servicesByName.get(removed.name);
+        const goneKey = `${serviceNamespace(removed)}/${removed.name}`;
+        const comeKey = `${serviceNamespace(added)}/${added.name}`;
+        if (same?.length !== 1 || same[0] !== removed || index.services.get(goneKey) !== removed) return false;
+        if (comeKey !== goneKey && index.services.has(comeKey)) return false;
+        if (comeKey !== goneKey) index.services.delete(goneKey);
+        index.services.set(comeKey, added);
+        index.servicesByName.set(added.name, [added]);
+        return true;
+    }
+    if (isNetwork(removed) && isNetwork(added)) {
+        if (removed.name !== added.name) return false;
+        if (index.networks.get(removed.name) === removed) index.networks.set(added.name, added);
+        return true;
+    }
+    // Hosts and the cluster domain are one-line items, never spliced; other blocks declare no names.
+    return !isHost(removed) && !isClusterDomain(removed);
+}
+
+function podsOf(node: Node): [string, Pod][] {
+    const pods: [string, Pod][] = [];
+    for (const n of node.items) if (isPod(n) && n.name) pods.push([`${podNamespace(n)}/${n.name}`, n]);
+    return pods;
+}

@@ -32,7 +32,10 @@ function isMultilineBlock(node: AstNode): boolean {
     return ast.isCluster(node) || ast.isNode(node) || ast.isService(node) || ast.isRoutes(node) || ast.isPod(node);
 }
 
-/** Offset of each pod's `{` (-1: none), looked up once per pod rather than once per option. */
+/**
+ * Where each pod's `{` is, from the pod's start (-1: none), looked up once per pod rather
+ * than once per option. Relative, because an edit spliced in elsewhere moves the pod whole.
+ */
 const podBraces = new WeakMap<AstNode, number>();
 
 /** True when `node` is an item of a block laid out one per line. */
@@ -44,9 +47,13 @@ function isLineItem(node: AstNode): boolean {
     if (ast.isDocument(c)) return true;
     if (ast.isPod(c) && node.$containerProperty === 'options') {
         // options written after the pod's `{` are block items; those on the pod line are not
+        const start = c.$cstNode?.offset ?? 0;
         let brace = podBraces.get(c);
-        if (brace === undefined) podBraces.set(c, brace = GrammarUtils.findNodeForKeyword(c.$cstNode, '{')?.offset ?? -1);
-        return brace >= 0 && (node.$cstNode?.offset ?? 0) > brace;
+        if (brace === undefined) {
+            const at = GrammarUtils.findNodeForKeyword(c.$cstNode, '{')?.offset;
+            podBraces.set(c, brace = at === undefined ? -1 : at - start);
+        }
+        return brace >= 0 && (node.$cstNode?.offset ?? 0) - start > brace;
     }
     return false;
 }
