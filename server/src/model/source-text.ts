@@ -9,10 +9,14 @@ export class LineIndex {
 
     private lineStarts(): Uint32Array {
         if (!this.starts) {
-            const list: number[] = [0];
-            // indexOf scans natively: a 16 MB file in a few milliseconds rather than ~40.
-            for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) list.push(i + 1);
-            this.starts = Uint32Array.from(list);
+            // indexOf scans natively: a 16 MB file in a few milliseconds rather than ~40. Counted
+            // first, then written straight into the typed array (no list of 500,000 numbers).
+            let lines = 1;
+            for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) lines++;
+            const starts = new Uint32Array(lines);
+            let k = 1;
+            for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts[k++] = i + 1;
+            this.starts = starts;
         }
         return this.starts;
     }

@@ -33,13 +33,14 @@ export function traceFlow(model: ClusterModel, flow: Flow, options: TraceOptions
 
 /**
  * The forward trace of one flow, for a caller that needs only how it ends (the
- * unreachable-flow check, over every flow of the file): no reply walk, and nothing kept.
+ * unreachable-flow check, over every flow of the file): no reply walk, no steps recorded,
+ * and nothing kept.
  * Five hundred memoised traces of a large cluster hold ~50 MB that `knet check` never reads;
  * an editor asks for the few it shows and gets them memoised then.
  */
 export function traceForward(model: ClusterModel, flow: Flow): Trace {
     const perFlow = memo.get(model)?.get(flow);
-    return perFlow?.get(memoKey({})) ?? perFlow?.get(memoKey({ reply: false })) ?? buildTrace(model, flow, { reply: false });
+    return perFlow?.get(memoKey({})) ?? perFlow?.get(memoKey({ reply: false })) ?? buildTrace(model, flow, { reply: false, steps: false });
 }
 
 /** Every flow of the model, by name. */

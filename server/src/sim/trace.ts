@@ -18,6 +18,12 @@ export interface TraceOptions {
     choice?: number;
     /** Trace the reply too (default true). */
     reply?: boolean;
+    /**
+     * Record each step, with its packet, changes and source range (default true). Without
+     * them a trace still says how, where and why it ended: all the unreachable-flow check
+     * reads, for every flow of the file.
+     */
+    steps?: boolean;
 }
 
 /** ping's default: 56 bytes of data + 8 ICMP + 20 IP. */
@@ -35,7 +41,7 @@ interface Start {
 }
 
 export function buildTrace(model: ClusterModel, flow: Flow, options: TraceOptions = {}): Trace {
-    const info = flowInfo(model, flow);
+    const info = flowInfo(model, flow, options.steps !== false);
     try {
         return traceOnce(model, flow, info, options);
     } catch (e) {
@@ -46,13 +52,13 @@ export function buildTrace(model: ClusterModel, flow: Flow, options: TraceOption
     }
 }
 
-function flowInfo(model: ClusterModel, flow: Flow): FlowInfo {
+function flowInfo(model: ClusterModel, flow: Flow, withRange: boolean): FlowInfo {
     const info: FlowInfo = {
         name: flow.name, text: flow.text, source: flow.sourceText, destination: flow.targetText,
         protocol: flow.protocol, size: flow.size ?? 0, df: flow.df,
     };
     if (flow.port !== undefined) info.destinationPort = flow.port;
-    if (flow.origin.span) {
+    if (withRange && flow.origin.span) {
         try { info.range = model.rangeOf(flow.origin.span); } catch { /* no range */ }
     }
     return info;
@@ -60,11 +66,12 @@ function flowInfo(model: ClusterModel, flow: Flow): FlowInfo {
 
 function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: TraceOptions): Trace {
     const choice = options.choice ?? 0;
+    const record = options.steps !== false;
     const protocol: L4Protocol = flow.protocol;
     const srcPort = protocol === 'icmp' ? undefined : 32768 + (fnv1a(flow.name) % (61000 - 32768));
     info.sourcePort = srcPort;
 
-    const first = new Walk(model, { choice });
+    const first = new Walk(model, { choice, record });
     const start = startOf(model, flow, first, choice);
     if (!start) return finish(info, first.run(undefined), undefined);
     info.destinationAddress = formatIp(start.dst);
@@ -93,7 +100,7 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
             // An IPv4 packet holds at most 65535 bytes, even over lo (MTU 65536).
             size = Math.min(srcMtu, Math.max(68, syn.delivered.deviceMtu), 65535);
             info.size = size;
-            const data = new Walk(model, { choice });
+            const data = new Walk(model, { choice, record });
             startOf(model, flow, data, choice);
             result = walk(data, size);
             // Path-MTU discovery: a router's "frag needed" lowers the sender's segments, and TCP
@@ -103,7 +110,7 @@ function traceOnce(model: ClusterModel, flow: Flow, info: FlowInfo, options: Tra
                 learnt.push(`path MTU discovery: a ${size}-byte segment got ICMP frag needed (mtu = ${result.fragNeeded.mtu}) from ${result.fragNeeded.from}; TCP resends at ${result.fragNeeded.mtu} bytes`);
                 size = result.fragNeeded.mtu;
                 info.size = size;
-                const again = new Walk(model, { choice });
+                const again = new Walk(model, { choice, record });
                 startOf(model, flow, again, choice);
                 result = walk(again, size, [...learnt]);
             }

@@ -81,6 +81,8 @@ export interface WalkOptions {
     readonly choice?: number;
     /** Reply mode: conntrack reverses the forward NAT; the nat table is not walked again. */
     readonly conntrack?: readonly NatRecord[];
+    /** Record each step's packet, changes and source (default true); hops and the ending are always kept. */
+    readonly record?: boolean;
 }
 
 export class Walk {
@@ -109,6 +111,7 @@ export class Walk {
             this.hopId = place.id;
         }
         this.steps++;
+        if (this.options.record === false) return;
         const packet = f.answer ?? toPacket(pkt);
         const span = f.span ?? f.origin?.span;
         const s: Step = {
