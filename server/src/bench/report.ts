@@ -117,7 +117,7 @@ export function formatReport(report: BenchReport): string {
         for (const s of sizes) {
             const d = s.lsp?.doubleEdit;
             const notes = [`check exit ${s.check.exitCode}, ${s.check.outputLines} output lines`, `traces ${JSON.stringify(s.trace.dispositions)}`];
-            if (d) notes.push(`two quick edits: ${d.publishes} publish${d.publishes === 1 ? '' : 'es'}, superseded version ${d.supersededPublished ? 'PUBLISHED' : 'not published'}, final ${d.finalClean ? 'clean' : 'has errors'}`);
+            if (d) notes.push(`two quick edits: ${d.publishes} publish${d.publishes === 1 ? '' : 'es'} after the second, superseded version ${d.supersededPublished ? 'PUBLISHED' : 'not published'}, final ${d.finalClean ? 'clean' : 'has errors'}${d.publishedBeforeSecond ? `, ${d.publishedBeforeSecond} for the first before the second was sent` : ''}`);
             if (s.lspError) notes.push(`server: ${s.lspError}`);
             out.push(`  ${s.nodes}: ${notes.join('; ')}`);
         }
