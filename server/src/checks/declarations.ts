@@ -17,8 +17,9 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
     const routeDestinations = (owner: string, routes: readonly Route[] | undefined) => {
         for (const r of routes ?? []) {
+            if (r.isDefault || r.destination.address === r.destination.network) continue;
             const span = r.spans?.destination;
-            if (r.isDefault || !span || r.destination.address === r.destination.network) continue;
+            if (!span) continue;
             const written = `${formatIp(r.destination.address)}/${r.destination.length}`;
             ctx.fault(r);
             out.push({

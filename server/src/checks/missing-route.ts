@@ -67,10 +67,15 @@ function gateways(ctx: CheckContext, owner: string, routes: readonly Route[], co
     const out: Finding[] = [];
     const direct = routes.filter(r => r.type === 'unicast' && r.gateway === undefined && !r.nexthops && r.dev !== undefined && r.table === 'main');
     const ownSet = new Set(own);
-    const check = (gw: Ip, onlink: boolean, span: Span | undefined, route: Route) => {
-        if (onlink || !span) return;
+    // The span is located only for a route that is reported (a pasted table holds thousands).
+    const check = (gw: Ip, onlink: boolean, spanOf: () => Span | undefined, route: Route) => {
+        if (onlink) return;
+        const own = ownSet.has(gw);
+        if (!own && (connected.some(c => contains(c, gw)) || direct.some(d => d !== route && contains(d.destination, gw)))) return;
+        const span = spanOf();
+        if (!span) return;
         const text = formatRoute({ ...route, nexthops: undefined }).split('\n')[0];
-        if (ownSet.has(gw)) {
+        if (own) {
             ctx.fault(route);
             out.push({
                 code: Codes.missingRoute, severity: 'error', span,
@@ -78,7 +83,6 @@ function gateways(ctx: CheckContext, owner: string, routes: readonly Route[], co
             });
             return;
         }
-        if (connected.some(c => contains(c, gw)) || direct.some(d => d !== route && contains(d.destination, gw))) return;
         ctx.fault(route);
         const subnets = connected.map(formatPrefix);
         out.push({
@@ -88,8 +92,9 @@ function gateways(ctx: CheckContext, owner: string, routes: readonly Route[], co
     };
     for (const r of routes) {
         if (r.type !== 'unicast' || ctx.isFaulted(r)) continue;
-        if (r.gateway !== undefined) check(r.gateway, r.onlink, r.spans?.gateway, r);
-        for (const nh of r.nexthops ?? []) if (nh.gateway !== undefined) check(nh.gateway, nh.onlink || r.onlink, nh.span, r);
+        // Generated routes carry no spans: nothing in the file to point at.
+        if (r.gateway !== undefined && r.spans) check(r.gateway, r.onlink, () => r.spans?.gateway, r);
+        for (const nh of r.nexthops ?? []) if (nh.gateway !== undefined && nh.span) check(nh.gateway, nh.onlink || r.onlink, () => nh.span, r);
     }
     return out;
 }
