@@ -125,6 +125,15 @@ describe('re-parsing the block an edit falls in', () => {
         }
     });
 
+    it('gives the full parse\'s tree with CRLF line ends and non-ASCII comments', () => {
+        const old = example.replace(/\n/g, '\r\n').replace('  node node01 {', '  // nœud — rack 2\r\n  node node01 {');
+        const at = old.indexOf('\r\n', old.indexOf('node node01 {')) + 2;
+        const text = old.slice(0, at) + '    // ünïcode 🚀\r\n    pod extra 10.244.1.9\r\n' + old.slice(at);
+        const spliced = reparseBlock(parser, parse(old), old, text);
+        expect(spliced).toBeDefined();
+        expectSameTree(spliced!.parseResult, parse(text), text);
+    });
+
     it('gives the full parse\'s tree for random edits inside blocks (300 seeded edits, applied one after another)', () => {
         const rnd = random(8);
         let text = generated;
