@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GrammarUtils, type AstNode, AstUtils, isOperationCancelled, setInterruptionPeriod } from 'langium';
 import { CancellationTokenSource } from 'vscode-languageserver';
 import { buildModel, buildModelAsync } from '../../server/src/language/build-model';
-import { pauseFor } from '../../server/src/language/document-update';
+import { pauseFor, splicedPauseFor } from '../../server/src/language/document-update';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { EmptyFileSystem } from 'langium';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -177,6 +177,9 @@ describe('keystrokes coalescing before a large file is parsed again', () => {
         expect(pauseFor(16_500_000)).toBe(300);
         expect(pauseFor(1_600_000)).toBe(32);
         expect(pauseFor(10_000)).toBe(0);
+        // An edit spliced into its block waits about its own synchronous cost.
+        expect(splicedPauseFor(16_500_000)).toBe(60);
+        expect(splicedPauseFor(1_600_000)).toBe(6);
     });
 });
 

@@ -13,7 +13,7 @@ import { CancellationTokenSource } from 'vscode-languageserver';
 import type { KnetLinker } from '../../server/src/language/linker';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
-import { reparseBlock, textChange } from '../../server/src/language/block-reparse';
+import { canReparseBlock, reparseBlock, textChange } from '../../server/src/language/block-reparse';
 import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster } from '../../server/src/bench/generate';
 import { type NameIndex, nameIndex } from '../../server/src/language/name-index';
@@ -99,6 +99,27 @@ describe('the changed region of two texts', () => {
         expect(textChange('aaaa', 'aa')).toEqual({ start: 2, oldEnd: 4, newEnd: 2 });
         expect(textChange('same', 'same')).toBeUndefined();
     });
+
+    it('compares long texts by chunks with the answer of a character-by-character comparison', () => {
+        const rnd = random(3);
+        const naive = (a: string, b: string) => {
+            let start = 0;
+            const max = Math.min(a.length, b.length);
+            while (start < max && a[start] === b[start]) start++;
+            let suffix = 0;
+            while (suffix < max - start && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+            return { start, oldEnd: a.length - suffix, newEnd: b.length - suffix };
+        };
+        const base = Array.from({ length: 30_000 }, () => 'ab\n'[Math.floor(rnd() * 3)]).join('');
+        for (let k = 0; k < 200; k++) {
+            const at = Math.floor(rnd() * base.length);
+            const cut = Math.floor(rnd() * 9000);
+            const insert = 'ab'.repeat(Math.floor(rnd() * 5000));
+            const next = base.slice(0, at) + insert + base.slice(at + cut);
+            if (next === base) continue;
+            expect(textChange(base, next)).toEqual(naive(base, next));
+        }
+    });
 });
 
 describe('re-parsing the block an edit falls in', () => {
@@ -149,7 +170,9 @@ describe('re-parsing the block an edit falls in', () => {
             const insert = rnd() < 0.3 ? '' : inserts[Math.floor(rnd() * inserts.length)];
             const next = text.slice(0, from) + insert + text.slice(from + removeLength);
             const full = parse(next);
+            const predicted = canReparseBlock(parser, current, text, next);
             const result = reparseBlock(parser, current, text, next);
+            expect(predicted).toBe(result !== undefined);
             if (full.lexerErrors.length === 0 && full.parserErrors.length === 0) {
                 if (result) {
                     spliced++;

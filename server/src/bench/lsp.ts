@@ -16,7 +16,7 @@ import {
 import { TraceRequest } from '../protocol/requests';
 import type { GeneratedCluster } from './generate';
 import { median, peakRssOfPid } from './measure';
-import { pauseFor } from '../language/document-update';
+import { splicedPauseFor } from '../language/document-update';
 
 /**
  * When the second of two quick edits is sent: once the server's keystroke pause is over and
@@ -148,7 +148,8 @@ export async function measureLsp(serverBundle: string, file: string, cluster: Ge
         // goes to a text not built before (Langium skips the parse of an unchanged text).
         const before = performance.now();
         await change(e.takenAddress);
-        const pause = pauseFor(text.length);
+        // The edit is inside a node's block: the server splices it in after the short pause.
+        const pause = splicedPauseFor(text.length);
         const gapMs = quickEditGap(pause, editMs);
         await quiet(gapMs);
         const second = performance.now();
