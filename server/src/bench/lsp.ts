@@ -28,12 +28,14 @@ export function quickEditGap(pauseMs: number, editMs: number): number {
 }
 
 /**
- * How long after an edit arrives a running build can still finish and publish: one keystroke
- * pause, then up to two of Langium's 10 ms interruption periods before the build sees the
- * cancellation. A build of a 50-node file (~25 ms) often ends within it.
+ * How long after an edit is sent a running build can still finish and publish: one keystroke
+ * pause, then the server must read the edit (between two of Langium's 10 ms interruption
+ * periods) and the build must reach its next check of the token, past one synchronous
+ * stretch (a few tens of ms). A whole build of a 50-node file (~40 ms) often ends within it;
+ * a stale build at 500 nodes (~200 ms) does not.
  */
 export function reactionMs(pauseMs: number): number {
-    return pauseMs + 25;
+    return pauseMs + 50;
 }
 
 export interface LspFigures {
@@ -59,6 +61,8 @@ export interface LspFigures {
          * is that short). Such a publication precedes the final one and is not a fault.
          */
         firstFinishedAsSecondCame: boolean;
+        /** With two publications: how long after the second edit was sent the first one came. */
+        firstLagMs?: number;
         /** True when the superseded version's diagnostics (the duplicate-address error) were published. */
         supersededPublished: boolean;
         /** The final publication has no error (it describes the last version). */
@@ -163,6 +167,7 @@ export async function measureLsp(serverBundle: string, file: string, cluster: Ge
             publishes: after.length,
             gapMs,
             publishedBeforeSecond: published.filter(p => p.at >= before && p.at < second).length,
+            firstLagMs: after.length === 2 ? after[0].at - second : undefined,
             firstFinishedAsSecondCame: after.length === 2 && after[0].at - second <= reactionMs(pause) && after[0].diagnostics.some(isError),
             supersededPublished: after.some(p => p.diagnostics.some(isError)),
             finalClean: !after[after.length - 1].diagnostics.some(isError),
