@@ -52,40 +52,53 @@ export function runChecks(model: ClusterModel, prior: readonly Finding[] = []): 
 
 /**
  * As `runChecks`, giving way to the event loop between checks: when a newer edit cancels
- * `cancelToken`, the run stops at the next check with `OperationCancelled`.
+ * `cancelToken`, the run stops at the next check (or within a few flows inside the flow
+ * check) with `OperationCancelled`.
  */
 export async function runChecksAsync(model: ClusterModel, prior: readonly Finding[], cancelToken: CancellationToken): Promise<Finding[]> {
     const ctx = new CheckContext(model, prior);
     const out: Finding[] = [];
     for (const check of CHECKS) {
         await interruptAndCheck(cancelToken);
-        if (check === checkFlows) {
-            // The one long check gives way inside itself too (it traces every flow).
-            let found: Finding[] = [];
-            try {
-                found = await checkFlowsAsync(ctx, cancelToken);
-            } catch (e) {
-                if (isOperationCancelled(e)) throw e;
-                console.error(`knet: check checkFlows failed: ${(e as Error)?.stack ?? e}`);
-            }
-            ctx.record(found);
-            out.push(...found);
-        } else {
+        const givingWay = GIVING_WAY.get(check);
+        if (!givingWay) {
             runCheck(ctx, check, out);
+            continue;
         }
+        let found: Finding[];
+        try {
+            found = await givingWay(ctx, cancelToken);
+        } catch (e) {
+            if (isOperationCancelled(e)) throw e;
+            found = failed(check, e);
+        }
+        keep(ctx, found, out);
     }
     return out;
 }
+
+/** Checks long enough to give way inside themselves too (they trace every flow), by their variant that does. */
+const GIVING_WAY = new Map<Check, (ctx: CheckContext, cancelToken: CancellationToken) => Promise<Finding[]>>([
+    [checkFlows, checkFlowsAsync],
+]);
 
 function runCheck(ctx: CheckContext, check: Check, out: Finding[]): void {
     let found: Finding[];
     try {
         found = check(ctx);
     } catch (e) {
-        // A check that trips over a model it did not expect must not take the others down.
-        found = [];
-        console.error(`knet: check ${check.name} failed: ${(e as Error)?.stack ?? e}`);
+        found = failed(check, e);
     }
+    keep(ctx, found, out);
+}
+
+/** A check that trips over a model it did not expect must not take the others down. */
+function failed(check: Check, e: unknown): Finding[] {
+    console.error(`knet: check ${check.name} failed: ${(e as Error)?.stack ?? e}`);
+    return [];
+}
+
+function keep(ctx: CheckContext, found: Finding[], out: Finding[]): void {
     ctx.record(found);
     out.push(...found);
 }

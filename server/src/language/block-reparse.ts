@@ -90,6 +90,9 @@ interface SplicePlan {
     readonly found: EnclosingItem;
     readonly change: TextChange;
     readonly sub: ParseResult<ClusterItem>;
+    /** The re-parsed block's CST and its closing `}`. */
+    readonly subRoot: CompositeCstNode;
+    readonly last: CstNode;
 }
 
 function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): SplicePlan | undefined {
@@ -108,7 +111,7 @@ function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldT
     if (!subRoot || !isCompositeCstNode(subRoot)) return undefined;
     const last = lastLeaf(subRoot);
     if (!last || last.end !== slice.length || last.text !== '}' || !hasLeafFields(last)) return undefined;
-    return { found, change, sub };
+    return { found, change, sub, subRoot, last };
 }
 
 /**
@@ -118,14 +121,12 @@ function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldT
 export function reparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): ReparseResult | undefined {
     const plan = planSplice(parser, previous, oldText, newText);
     if (!plan) return undefined;
-    const { found, change, sub } = plan;
+    const { found, change, sub, subRoot, last } = plan;
     const root = previous.value;
     const rootCst = root.$cstNode!;
     const { cluster, index, item, top } = found;
     const start = top.offset;
     const delta = change.newEnd - change.oldEnd;
-    const subRoot = sub.value.$cstNode as CompositeCstNode;
-    const last = lastLeaf(subRoot)!;
 
     // Positions: the block keeps its start; the text after it moves by the edit.
     const first = top.range.start;

@@ -65,8 +65,10 @@ export const exact = {
     PodIface: exactly<ast.PodIface>('PodIface'),
     PodHostNetwork: exactly<ast.PodHostNetwork>('PodHostNetwork'),
     PodNoNetwork: exactly<ast.PodNoNetwork>('PodNoNetwork'),
+    PodLabels: exactly<ast.PodLabels>('PodLabels'),
+    PodHostPort: exactly<ast.PodHostPort>('PodHostPort'),
+    PodContainers: exactly<ast.PodContainers>('PodContainers'),
 } as const;
-
 
 export interface BuildResult {
     readonly model: ClusterModel;
@@ -1128,7 +1130,7 @@ class PodImpl implements Pod {
 
     /** The `k=v` pairs as written (the last one of a key wins, as in a Map). */
     get labelPairs(): readonly string[] {
-        return this.decl.options.find(ast.isPodLabels)?.labels ?? NO_LABELS;
+        return this.decl.options.find(exact.PodLabels)?.labels ?? NO_LABELS;
     }
 
     get labels(): ReadonlyMap<string, string> {
@@ -1136,12 +1138,12 @@ class PodImpl implements Pod {
     }
 
     get hostPort(): { readonly host: number; readonly container: number } | undefined {
-        const h = this.decl.options.find(ast.isPodHostPort);
+        const h = this.decl.options.find(exact.PodHostPort);
         return h ? { host: h.hostPort, container: h.containerPort } : undefined;
     }
 
     get containers(): readonly Container[] {
-        return this.containers_ ??= this.decl.options.find(ast.isPodContainers)?.containers.map(c => ({ name: c.name, port: c.port })) ?? NO_CONTAINERS;
+        return this.containers_ ??= this.decl.options.find(exact.PodContainers)?.containers.map(c => ({ name: c.name, port: c.port })) ?? NO_CONTAINERS;
     }
 
     /** The declared name, or the CNI's (a hash of the key, so kept once asked for). */

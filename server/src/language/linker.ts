@@ -42,7 +42,7 @@ export class KnetLinker extends DefaultLinker {
         const nodes: AstNode[] = [];
         try {
             if (spliced) {
-                for (const node of splices.reduce<AstNode[]>((sites, splice) => spliceSites(sites, splice), [...previous.nodes])) {
+                for (const node of splices.reduce<readonly AstNode[]>((sites, splice) => spliceSites(sites, splice), previous.nodes)) {
                     await interruptAndCheck(cancelToken);
                     AstUtils.streamReferences(node).forEach(ref => this.doLink(ref, document));
                     nodes.push(node);
@@ -88,7 +88,7 @@ export class KnetLinker extends DefaultLinker {
 }
 
 /** The sites after a splice, still in document order: the replaced block's out, the new block's in. */
-function spliceSites(previous: AstNode[], splice: BlockSplice): AstNode[] {
+function spliceSites(previous: readonly AstNode[], splice: BlockSplice): AstNode[] {
     const kept = previous.filter(node => !isWithin(node, splice.removed));
     const added: AstNode[] = [];
     for (const node of AstUtils.streamAst(splice.added)) {

@@ -38,6 +38,11 @@ export function serviceNamespace(service: Service): string {
     return 'default';
 }
 
+/** The key the index files a pod under: "namespace/name". */
+function podKey(pod: Pod): string {
+    return `${podNamespace(pod)}/${pod.name}`;
+}
+
 /** The index of the document `root` belongs to; built on first use, kept with the AST. */
 export function nameIndex(root: Document): NameIndex {
     let index = indexes.get(root);
@@ -68,7 +73,7 @@ function buildIndex(root: Document): NameIndex {
             if (item.name && !index.nodes.has(item.name)) index.nodes.set(item.name, item);
             for (const n of item.items) {
                 if (isPod(n) && n.name) {
-                    const key = `${podNamespace(n)}/${n.name}`;
+                    const key = podKey(n);
                     if (!index.pods.has(key)) index.pods.set(key, n); else index.duplicatePods.push(n);
                     push(index.podsByName, n.name, n);
                 }
@@ -211,6 +216,6 @@ function patch(index: NameIndex, removed: AstNode, added: AstNode): boolean {
 
 function podsOf(node: Node): [string, Pod][] {
     const pods: [string, Pod][] = [];
-    for (const n of node.items) if (isPod(n) && n.name) pods.push([`${podNamespace(n)}/${n.name}`, n]);
+    for (const n of node.items) if (isPod(n) && n.name) pods.push([podKey(n), n]);
     return pods;
 }
