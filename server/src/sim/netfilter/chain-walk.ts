@@ -73,7 +73,7 @@ export function walkChain(rules: readonly Rule[], state: WalkState, env: WalkEnv
             case 'jump': {
                 const mark = state.hits.length;
                 state.hits.push(rule);
-                const r = walkChain(t.rules(p), state, env, depth + 1);
+                const r = walkChain(t.rules(p, env), state, env, depth + 1);
                 if (r === 'terminal') return r;
                 // A jump into a chain where nothing matched decided nothing: leave it out.
                 if (state.hits.length === mark + 1) state.hits.pop();

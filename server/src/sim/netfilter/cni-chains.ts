@@ -1,11 +1,10 @@
 /**
  * The CNI daemons' own iptables rules: flanneld's ipMasq (`FLANNEL-POSTRTG`) and forward
  * accepts (`FLANNEL-FWD`), Calico Felix's natOutgoing (`cali-nat-outgoing`) and its
- * masquerade of host-originated traffic leaving by the tunnel device. Built per node
- * (they name the node's own lease), cached per model and node.
+ * masquerade of host-originated traffic leaving by the tunnel device.
  */
-import { contains, formatPrefix } from '../../model/address';
-import type { ClusterModel, Node } from '../../model/types';
+import { type Cidr, contains, formatPrefix } from '../../model/address';
+import type { ClusterModel, Node, Span } from '../../model/types';
 import { ALWAYS, MASQ_MARK, type Rule, comment } from './rule';
 
 export interface CniChains {
@@ -18,7 +17,12 @@ export interface CniChains {
 }
 
 const cache = new WeakMap<ClusterModel, Map<Node, CniChains>>();
+const sharedCache = new WeakMap<ClusterModel, FlannelShared | { readonly same: CniChains }>();
 
+/**
+ * The node's CNI chains. Most rules are alike on every node and built once per model;
+ * only flanneld's masquerade exemptions name the node's own lease.
+ */
 export function cniChains(model: ClusterModel, node: Node): CniChains {
     let m = cache.get(model);
     if (!m) cache.set(model, m = new Map());
@@ -30,21 +34,34 @@ export function cniChains(model: ClusterModel, node: Node): CniChains {
 const EMPTY: CniChains = { postrouting: [], forward: [], chains: new Map() };
 
 function build(model: ClusterModel, node: Node): CniChains {
-    if (model.cni.plugin === 'flannel') return flannel(model, node);
-    if (model.cni.plugin === 'calico') return calico(model, node);
-    return EMPTY;
+    let shared = sharedCache.get(model);
+    if (!shared) {
+        shared = model.cni.plugin === 'flannel' ? flannelShared(model) : { same: model.cni.plugin === 'calico' ? calico(model) : EMPTY };
+        sharedCache.set(model, shared);
+    }
+    return 'same' in shared ? shared.same : flannel(shared, node);
 }
 
 function numbered(rules: Omit<Rule, 'position'>[]): Rule[] {
     return rules.map((r, i) => ({ ...r, position: i + 1 }));
 }
 
-function flannel(model: ClusterModel, node: Node): CniChains {
+/** flanneld's rules that do not depend on the node, and what the node's own are made of. */
+interface FlannelShared {
+    readonly net: Cidr;
+    readonly cluster: string;
+    readonly base: { readonly by: 'flannel'; readonly span: Span | undefined; readonly nft: undefined };
+    readonly forward: readonly Rule[];
+    readonly fwdRules: readonly Rule[];
+    /** ipMasq's rules before and after the node's lease exemptions; undefined without ipMasq. */
+    readonly masq?: { readonly comment: string; readonly before: readonly Omit<Rule, 'position'>[]; readonly after: readonly Omit<Rule, 'position'>[] };
+}
+
+function flannelShared(model: ClusterModel): FlannelShared | { readonly same: CniChains } {
     const net = model.podNetwork;
-    if (!net) return EMPTY;
+    if (!net) return { same: EMPTY };
     const span = model.cni.origin.span;
     const cluster = formatPrefix(net);
-    const chains = new Map<string, { table: 'nat' | 'filter'; rules: readonly Rule[] }>();
     const base = { by: 'flannel' as const, span, nft: undefined };
     const masq = comment('flanneld masq');
     const fwdComment = comment('flanneld forward');
@@ -52,34 +69,46 @@ function flannel(model: ClusterModel, node: Node): CniChains {
         { ...base, table: 'filter', chain: 'FLANNEL-FWD', nftChain: 'FLANNEL-FWD', text: `-A FLANNEL-FWD -s ${cluster} ${fwdComment} -j ACCEPT`, match: p => contains(net, p.src), target: { kind: 'accept' } },
         { ...base, table: 'filter', chain: 'FLANNEL-FWD', nftChain: 'FLANNEL-FWD', text: `-A FLANNEL-FWD -d ${cluster} ${fwdComment} -j ACCEPT`, match: p => contains(net, p.dst), target: { kind: 'accept' } },
     ]);
-    chains.set('FLANNEL-FWD', { table: 'filter', rules: fwdRules });
     const forward: Rule[] = [{
         ...base, table: 'filter', chain: 'FORWARD', nftChain: 'FORWARD', text: `-A FORWARD ${fwdComment} -j FLANNEL-FWD`,
         match: ALWAYS, target: { kind: 'jump', chain: 'FLANNEL-FWD', rules: () => fwdRules },
     }];
-    if (!model.cni.ipMasq) return { postrouting: [], forward, chains };
+    const multicastFirst = 0xe0000000, multicastLast = 0xefffffff;
+    return {
+        net, cluster, base, forward, fwdRules,
+        masq: model.cni.ipMasq ? {
+            comment: masq,
+            before: [
+                // kube-proxy's marked packets are kube-proxy's to masquerade: no double NAT.
+                { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${masq} -j RETURN`, match: p => (p.mark & MASQ_MARK) !== 0, target: { kind: 'return' } },
+            ],
+            after: [
+                { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`, match: p => contains(net, p.src) && !(p.dst >= multicastFirst && p.dst <= multicastLast), target: { kind: 'masquerade' } },
+                { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${cluster} ${masq} -j MASQUERADE --random-fully`, match: p => !contains(net, p.src) && contains(net, p.dst), target: { kind: 'masquerade' } },
+            ],
+        } : undefined,
+    };
+}
+
+function flannel(shared: FlannelShared, node: Node): CniChains {
+    const { net, cluster, base, forward, fwdRules, masq } = shared;
+    const chains = new Map<string, { table: 'nat' | 'filter'; rules: readonly Rule[] }>();
+    chains.set('FLANNEL-FWD', { table: 'filter', rules: fwdRules });
+    if (!masq) return { postrouting: [], forward, chains };
     const lease = node.podCidr;
-    const rules: Omit<Rule, 'position'>[] = [
-        // kube-proxy's marked packets are kube-proxy's to masquerade: no double NAT.
-        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${masq} -j RETURN`, match: p => (p.mark & MASQ_MARK) !== 0, target: { kind: 'return' } },
-    ];
+    const own: Omit<Rule, 'position'>[] = [];
     if (lease) {
         const pod = formatPrefix(lease);
-        rules.push(
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${pod} -d ${cluster} ${masq} -j RETURN`, match: p => contains(lease, p.src) && contains(net, p.dst), target: { kind: 'return' } },
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} -d ${pod} ${masq} -j RETURN`, match: p => contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${pod} ${masq} -j RETURN`, match: p => !contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
+        own.push(
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${pod} -d ${cluster} ${masq.comment} -j RETURN`, match: p => contains(lease, p.src) && contains(net, p.dst), target: { kind: 'return' } },
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, match: p => contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
+            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, match: p => !contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
         );
     }
-    const multicastFirst = 0xe0000000, multicastLast = 0xefffffff;
-    rules.push(
-        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`, match: p => contains(net, p.src) && !(p.dst >= multicastFirst && p.dst <= multicastLast), target: { kind: 'masquerade' } },
-        { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${cluster} ${masq} -j MASQUERADE --random-fully`, match: p => !contains(net, p.src) && contains(net, p.dst), target: { kind: 'masquerade' } },
-    );
-    const post = numbered(rules);
+    const post = numbered([...masq.before, ...own, ...masq.after]);
     chains.set('FLANNEL-POSTRTG', { table: 'nat', rules: post });
     const postrouting: Rule[] = [{
-        ...base, table: 'nat', chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${masq} -j FLANNEL-POSTRTG`,
+        ...base, table: 'nat', chain: 'POSTROUTING', nftChain: 'POSTROUTING', text: `-A POSTROUTING ${masq.comment} -j FLANNEL-POSTRTG`,
         match: ALWAYS, target: { kind: 'jump', chain: 'FLANNEL-POSTRTG', rules: () => post },
     }];
     return { postrouting, forward, chains };
@@ -98,7 +127,7 @@ const CALI_TAG = {
     ipipMasq: 'cali:JHlpT-eSqR1TvyYm',
 };
 
-function calico(model: ClusterModel, node: Node): CniChains {
+function calico(model: ClusterModel): CniChains {
     const net = model.podNetwork;
     const span = model.cni.origin.span;
     const base = { by: 'calico' as const, span, nft: undefined, table: 'nat' as const };
@@ -135,7 +164,7 @@ function calico(model: ClusterModel, node: Node): CniChains {
             text: `-A cali-POSTROUTING -o ${tunnel} ${comment(tag)} -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE${tunnel === 'tunl0' ? '' : ' --random-fully'}`,
             match: (p, env) => {
                 if (env.ctx.outDev !== tunnel || !env.ctx.isLocal(p.src)) return false;
-                const link = node.netns().links.get(tunnel);
+                const link = env.ctx.node.netns().links.get(tunnel);
                 return !(link?.addresses.some(a => a.address === p.src) ?? false);
             },
             target: { kind: 'masquerade' },

@@ -9,7 +9,7 @@ import { nodePortKey, servicePorts, vipKey } from '../../model/generate/kube-pro
 import { type Outcome, newState, toHits, walkEnv, walkTables } from './chain-walk';
 import { cniChains } from './cni-chains';
 import { kubeProxyChains } from './kube-proxy-chains';
-import { ALWAYS, type Rule, comment } from './rule';
+import { ALWAYS, type Rule, type WalkEnv, comment } from './rule';
 import type { Hook, HookContext, HookResult, PacketView } from './types';
 
 export interface BaseChains {
@@ -19,8 +19,27 @@ export interface BaseChains {
     readonly fixed: ReadonlyMap<string, readonly Rule[]>;
 }
 
+/** The chains every node holds alike: kube-proxy's jumps and fixed chains. */
+interface SharedChains {
+    readonly natPrerouting: readonly Rule[];
+    readonly natOutput: readonly Rule[];
+    /** `-j KUBE-POSTROUTING`, after the CNI's own POSTROUTING jumps. */
+    readonly kubePostrouting: Rule;
+    readonly filterInput: readonly Rule[];
+    /** kube-proxy's FORWARD jumps, before the CNI's. */
+    readonly forwardJumps: readonly Rule[];
+    readonly filterOutput: readonly Rule[];
+    readonly fixed: ReadonlyMap<string, readonly Rule[]>;
+}
+
+const sharedCache = new WeakMap<ClusterModel, SharedChains>();
 const cache = new WeakMap<ClusterModel, Map<Node, BaseChains>>();
 
+/**
+ * A node's built-in chains. What kube-proxy writes is the same on every node (the rules
+ * that depend on the node ask the walk which node they are on), so it is built once per
+ * model; only the CNI's rules, which name the node's own range, are the node's.
+ */
 export function baseChains(model: ClusterModel, node: Node): BaseChains {
     let m = cache.get(model);
     if (!m) cache.set(model, m = new Map());
@@ -32,24 +51,42 @@ export function baseChains(model: ClusterModel, node: Node): BaseChains {
 const LOOPBACK = { first: 0x7f000000, last: 0x7fffffff };
 const isLoopback = (ip: number) => ip >= LOOPBACK.first && ip <= LOOPBACK.last;
 
+const numberIn = (rules: readonly Rule[]): Rule[] => rules.map((r, i) => ({ ...r, position: i + 1 }));
+
 function build(model: ClusterModel, node: Node): BaseChains {
+    const s = sharedChains(model);
+    const cni = cniChains(model, node);
+    return {
+        nat: { PREROUTING: s.natPrerouting, OUTPUT: s.natOutput, POSTROUTING: numberIn([...cni.postrouting, s.kubePostrouting]) },
+        filter: { INPUT: s.filterInput, FORWARD: numberIn([...s.forwardJumps, ...cni.forward]), OUTPUT: s.filterOutput },
+        fixed: s.fixed,
+    };
+}
+
+function sharedChains(model: ClusterModel): SharedChains {
+    let s = sharedCache.get(model);
+    if (!s) sharedCache.set(model, s = buildShared(model));
+    return s;
+}
+
+function buildShared(model: ClusterModel): SharedChains {
     const kp = kubeProxyChains(model);
     const sps = servicePorts(model);
     const span = model.proxy.origin.span;
     const by = 'kube-proxy' as const;
     const portals = comment('kubernetes service portals');
-    const natServices = (p: PacketView): readonly Rule[] => {
+    const natServices = (p: PacketView, env: WalkEnv): readonly Rule[] => {
         const sp = p.dstPort === undefined ? undefined : sps.byVip.get(vipKey(p.dst, p.dstPort, p.protocol));
-        const jump = kp.nodePortsJump(node);
+        const jump = kp.nodePortsJump(env.ctx.node);
         return sp && sp.hasEndpoints ? [kp.capture(sp), jump] : [jump];
     };
     const filterServices = (p: PacketView): readonly Rule[] => {
         const sp = p.dstPort === undefined ? undefined : sps.byVip.get(vipKey(p.dst, p.dstPort, p.protocol));
         return sp && !sp.hasEndpoints ? [kp.rejectClusterIp(sp)] : [];
     };
-    const externalServices = (p: PacketView): readonly Rule[] => {
+    const externalServices = (p: PacketView, env: WalkEnv): readonly Rule[] => {
         const sp = p.dstPort === undefined ? undefined : sps.byNodePort.get(nodePortKey(p.dstPort, p.protocol));
-        const r = sp && kp.externalFilter(sp, node);
+        const r = sp && kp.externalFilter(sp, env.ctx.node);
         return r ? [r] : [];
     };
     const kubeForward: Rule[] = [
@@ -74,45 +111,35 @@ function build(model: ClusterModel, node: Node): BaseChains {
         text: `-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${comment('block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
         match: p => isLoopback(p.dst) && !isLoopback(p.src), target: { kind: 'drop' }, disposition: 'FILTERED',
     }];
-    const j = (table: 'nat' | 'filter', chain: string, text: string, nftChain: string, nft: string | undefined, target: string, rules: (p: PacketView) => readonly Rule[]): Rule => ({
+    const j = (table: 'nat' | 'filter', chain: string, text: string, nftChain: string, nft: string | undefined, target: string, rules: (p: PacketView, env: WalkEnv) => readonly Rule[]): Rule => ({
         table, chain, by, span, text, nftChain, nft, match: ALWAYS, target: { kind: 'jump', chain: target, rules },
     });
-    const numberIn = (rules: Rule[]) => rules.map((r, i) => ({ ...r, position: i + 1 }));
-    const cni = cniChains(model, node);
     const newState = '-m conntrack --ctstate NEW';
     // KUBE-PROXY-FIREWALL (loadBalancerSourceRanges) and filter KUBE-NODEPORTS (health check
     // ports) are empty for what a .knet file can declare; their jumps are there all the same.
     const firewall = comment('kubernetes load balancer firewall');
     const none = (): readonly Rule[] => [];
     return {
-        nat: {
-            PREROUTING: numberIn([j('nat', 'PREROUTING', `-A PREROUTING ${portals} -j KUBE-SERVICES`, 'nat-prerouting', 'jump services', 'KUBE-SERVICES', natServices)]),
-            OUTPUT: numberIn([j('nat', 'OUTPUT', `-A OUTPUT ${portals} -j KUBE-SERVICES`, 'nat-output', 'jump services', 'KUBE-SERVICES', natServices)]),
-            POSTROUTING: numberIn([
-                ...cni.postrouting,
-                j('nat', 'POSTROUTING', `-A POSTROUTING ${comment('kubernetes postrouting rules')} -j KUBE-POSTROUTING`, 'nat-postrouting', 'jump masquerading', 'KUBE-POSTROUTING', () => kp.postrouting),
-            ]),
-        },
-        filter: {
-            INPUT: numberIn([
-                j('filter', 'INPUT', `-A INPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-input', undefined, 'KUBE-PROXY-FIREWALL', none),
-                j('filter', 'INPUT', `-A INPUT ${comment('kubernetes health check service ports')} -j KUBE-NODEPORTS`, 'filter-input', undefined, 'KUBE-NODEPORTS', none),
-                j('filter', 'INPUT', `-A INPUT ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-input', 'ct state new jump nodeport-endpoints-check', 'KUBE-EXTERNAL-SERVICES', externalServices),
-                j('filter', 'INPUT', '-A INPUT -j KUBE-FIREWALL', 'filter-input', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
-            ]),
-            FORWARD: numberIn([
-                j('filter', 'FORWARD', `-A FORWARD ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-forward', undefined, 'KUBE-PROXY-FIREWALL', none),
-                j('filter', 'FORWARD', `-A FORWARD ${comment('kubernetes forwarding rules')} -j KUBE-FORWARD`, 'filter-forward', undefined, 'KUBE-FORWARD', () => kubeForward),
-                j('filter', 'FORWARD', `-A FORWARD ${newState} ${portals} -j KUBE-SERVICES`, 'filter-forward', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
-                j('filter', 'FORWARD', `-A FORWARD ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-forward', undefined, 'KUBE-EXTERNAL-SERVICES', externalServices),
-                ...cni.forward,
-            ]),
-            OUTPUT: numberIn([
-                j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-output', undefined, 'KUBE-PROXY-FIREWALL', none),
-                j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${portals} -j KUBE-SERVICES`, 'filter-output', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
-                j('filter', 'OUTPUT', '-A OUTPUT -j KUBE-FIREWALL', 'filter-output', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
-            ]),
-        },
+        natPrerouting: numberIn([j('nat', 'PREROUTING', `-A PREROUTING ${portals} -j KUBE-SERVICES`, 'nat-prerouting', 'jump services', 'KUBE-SERVICES', natServices)]),
+        natOutput: numberIn([j('nat', 'OUTPUT', `-A OUTPUT ${portals} -j KUBE-SERVICES`, 'nat-output', 'jump services', 'KUBE-SERVICES', natServices)]),
+        kubePostrouting: j('nat', 'POSTROUTING', `-A POSTROUTING ${comment('kubernetes postrouting rules')} -j KUBE-POSTROUTING`, 'nat-postrouting', 'jump masquerading', 'KUBE-POSTROUTING', () => kp.postrouting),
+        filterInput: numberIn([
+            j('filter', 'INPUT', `-A INPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-input', undefined, 'KUBE-PROXY-FIREWALL', none),
+            j('filter', 'INPUT', `-A INPUT ${comment('kubernetes health check service ports')} -j KUBE-NODEPORTS`, 'filter-input', undefined, 'KUBE-NODEPORTS', none),
+            j('filter', 'INPUT', `-A INPUT ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-input', 'ct state new jump nodeport-endpoints-check', 'KUBE-EXTERNAL-SERVICES', externalServices),
+            j('filter', 'INPUT', '-A INPUT -j KUBE-FIREWALL', 'filter-input', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
+        ]),
+        forwardJumps: [
+            j('filter', 'FORWARD', `-A FORWARD ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-forward', undefined, 'KUBE-PROXY-FIREWALL', none),
+            j('filter', 'FORWARD', `-A FORWARD ${comment('kubernetes forwarding rules')} -j KUBE-FORWARD`, 'filter-forward', undefined, 'KUBE-FORWARD', () => kubeForward),
+            j('filter', 'FORWARD', `-A FORWARD ${newState} ${portals} -j KUBE-SERVICES`, 'filter-forward', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
+            j('filter', 'FORWARD', `-A FORWARD ${newState} ${comment('kubernetes externally-visible service portals')} -j KUBE-EXTERNAL-SERVICES`, 'filter-forward', undefined, 'KUBE-EXTERNAL-SERVICES', externalServices),
+        ],
+        filterOutput: numberIn([
+            j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${firewall} -j KUBE-PROXY-FIREWALL`, 'filter-output', undefined, 'KUBE-PROXY-FIREWALL', none),
+            j('filter', 'OUTPUT', `-A OUTPUT ${newState} ${portals} -j KUBE-SERVICES`, 'filter-output', 'ct state new jump service-endpoints-check', 'KUBE-SERVICES', filterServices),
+            j('filter', 'OUTPUT', '-A OUTPUT -j KUBE-FIREWALL', 'filter-output', undefined, 'KUBE-FIREWALL', () => kubeFirewall),
+        ]),
         fixed: new Map([['KUBE-FORWARD', kubeForward], ['KUBE-FIREWALL', kubeFirewall]]),
     };
 }

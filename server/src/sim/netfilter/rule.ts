@@ -3,14 +3,16 @@
  * the same decision, what it matches and what it does. Chains are arrays of these, walked
  * in order by `chain-walk.ts`, exactly as the kernel walks them. A jump's `rules` gets the
  * packet so that an indexed chain (KUBE-SERVICES, KUBE-NODEPORTS) can hand back only the
- * rules that could match it, each still carrying its position in the full chain.
+ * rules that could match it, each still carrying its position in the full chain; and the
+ * walk's env, so that a chain every node holds alike is built once and still answers
+ * for the node it is walked on.
  */
 import type { Span } from '../../model/types';
 import type { Ip } from '../../model/address';
 import type { HookContext, PacketView, RuleHit } from './types';
 
 export type Target =
-    | { readonly kind: 'jump'; readonly chain: string; readonly rules: (p: PacketView) => readonly Rule[] }
+    | { readonly kind: 'jump'; readonly chain: string; readonly rules: (p: PacketView, env: WalkEnv) => readonly Rule[] }
     | { readonly kind: 'return' }
     | { readonly kind: 'accept' }
     | { readonly kind: 'drop' }
