@@ -9,7 +9,7 @@ export class FreeAddresses {
     private readonly given = new Set<Ip>();
     private readonly cursors = new Map<string, Ip>();
 
-    constructor(private readonly taken: ReadonlyMap<Ip, unknown>) { }
+    constructor(private readonly taken: { has(ip: Ip): boolean }) { }
 
     /**
      * The first address of `range` nobody owns, skipping the network and broadcast

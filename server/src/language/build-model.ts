@@ -18,6 +18,7 @@ import type { CniGenerator } from '../model/generate';
 import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
 import { LineIndex } from '../model/source-text';
+import { AddressTable } from '../model/address-table';
 import { NeighborTable } from '../model/neighbor-table';
 import type { RouteTable } from '../model/route-table';
 import { CALICO_VXLAN_PORT, CALICO_VXLAN_VNI } from '../model/generate/calico';
@@ -151,6 +152,11 @@ const POD_OPTIONS: Readonly<Record<string, string>> = {
     [ast.PodMtu.$type]: 'mtu', [ast.PodIface.$type]: 'iface', [ast.PodLabels.$type]: 'labels', [ast.PodNamespace.$type]: 'namespace',
     [ast.PodHostNetwork.$type]: 'hostNetwork', [ast.PodNoNetwork.$type]: 'network none', [ast.PodHostPort.$type]: 'hostPort',
     [ast.PodContainers.$type]: 'containers', [ast.Routes.$type]: 'routes block',
+};
+const SERVICE_ITEMS: Readonly<Record<string, string>> = {
+    [ast.ServiceType.$type]: 'type', [ast.ServiceNamespace.$type]: 'namespace', [ast.ServiceClusterIp.$type]: 'clusterIP',
+    [ast.ServiceSelector.$type]: 'selector', [ast.ServiceEndpoints.$type]: 'endpoints',
+    [ast.ServiceTrafficPolicy.$type]: 'externalTrafficPolicy', [ast.ServiceAffinity.$type]: 'sessionAffinity',
 };
 const NO_CONTAINERS: readonly Container[] = [];
 
@@ -288,7 +294,7 @@ class ModelBuilder {
         const nodeByName = new Map<string, Node>();
         const pods: PodImpl[] = [];
         // Every declaration's model object by its AST node: pod keys, endpoints and flows name them.
-        const astToModel = new Map<AstNode, Pod | Node | Host | Service>();
+        const astToModel = new ModelByAst();
         const names = nameIndex(this.root);
         const podByKey = new PodsByKey(names, astToModel);
         const duplicatePods = new Set<AstNode>(names.duplicatePods);
@@ -317,13 +323,13 @@ class ModelBuilder {
                         this.error(Codes.invalidDeclaration, `pod '${pod.key}' is declared twice (on ${first.node.name} and ${node.name})`, pod.nameSpan, {
                             related: first.nameSpan ? [{ span: first.nameSpan, message: `first pod '${pod.key}' on ${first.node.name}` }] : undefined,
                         });
+                        astToModel.leaveOut(pod.decl);
                         continue;
                     }
                     // The first of its name sat on a node declared twice, which the model leaves out.
                     podByKey.adopt(pod);
                 }
                 pods.push(pod);
-                astToModel.set(pod.decl, pod);
             }
         }
         if (cni.plugin === 'calico') allocateBlocks(nodes, podNetwork, cni.blockSize);
@@ -343,6 +349,7 @@ class ModelBuilder {
             }
             services.push(s);
             serviceByKey.set(s.key, s);
+            astToModel.set(item, s);
         }
 
         selectEndpoints(pods, selecting);
@@ -364,7 +371,6 @@ class ModelBuilder {
         const flows: Flow[] = [];
         const flowByName = new Map<string, Flow>();
         for (const h of hosts) astToModel.set(h.origin.ast as AstNode, h);
-        for (const s of services) astToModel.set(s.origin.ast as AstNode, s);
         for (const item of items) {
             if (!ast.isFlow(item)) continue;
             if ((++step & 255) === 0) yield;
@@ -720,17 +726,26 @@ class ModelBuilder {
     // ------------------------------------------------------------ services
 
     private service(decl: ast.Service, byAst: ModelByAst, selecting: Selecting[]): Service {
-        const where = `service ${decl.name}`;
         const items = decl.items;
-        const get = <T extends AstNode>(is: (n: AstNode) => n is T, what: string) => this.once(items, is, what, where);
-        const typeDecl = get(ast.isServiceType, 'type');
-        get(ast.isServiceNamespace, 'namespace');
-        const ipDecl = get(ast.isServiceClusterIp, 'clusterIP');
-        const selectorDecl = get(ast.isServiceSelector, 'selector');
-        const endpointsDecl = get(ast.isServiceEndpoints, 'endpoints');
-        const policyDecl = get(ast.isServiceTrafficPolicy, 'externalTrafficPolicy');
-        const affinityDecl = get(ast.isServiceAffinity, 'sessionAffinity');
-        const namespace = serviceNamespace(decl);
+        this.reportRepeated(items, SERVICE_ITEMS, `service ${decl.name}`);
+        // One pass over the items (10,000 services in a large file); the first of each kind counts.
+        let typeDecl: ast.ServiceType | undefined, ipDecl: ast.ServiceClusterIp | undefined, selectorDecl: ast.ServiceSelector | undefined;
+        let endpointsDecl: ast.ServiceEndpoints | undefined, policyDecl: ast.ServiceTrafficPolicy | undefined, affinityDecl: ast.ServiceAffinity | undefined;
+        let namespace = 'default';
+        let namespaceSeen = false;
+        const portDecls: ast.ServicePort[] = [];
+        for (const item of items) {
+            switch (item.$type) {
+                case 'ServiceType': typeDecl ??= item; break;
+                case 'ServiceNamespace': if (!namespaceSeen) { namespaceSeen = true; namespace = item.namespace; } break;
+                case 'ServiceClusterIp': ipDecl ??= item; break;
+                case 'ServiceSelector': selectorDecl ??= item; break;
+                case 'ServiceEndpoints': endpointsDecl ??= item; break;
+                case 'ServiceTrafficPolicy': policyDecl ??= item; break;
+                case 'ServiceAffinity': affinityDecl ??= item; break;
+                case 'ServicePort': portDecls.push(item); break;
+            }
+        }
         let type: ServiceType = 'ClusterIP';
         if (typeDecl) {
             const t = pick(typeDecl.type, SERVICE_TYPES);
@@ -745,7 +760,7 @@ class ModelBuilder {
             else this.error(Codes.invalidDeclaration, `clusterIP takes an address or None, not '${ipDecl.word}'`, propertySpan(ipDecl, 'word'));
         }
         const ports: ServicePort[] = [];
-        for (const p of items.filter(ast.isServicePort)) {
+        for (const p of portDecls) {
             let protocol: Protocol = 'tcp';
             if (p.protocol !== undefined) {
                 const pr = pick(p.protocol, PROTOCOLS);
@@ -760,10 +775,7 @@ class ModelBuilder {
             if (p.nodePort !== undefined && type === 'ClusterIP') {
                 this.error(Codes.invalidDeclaration, `service ${decl.name} is of type ClusterIP: a nodePort needs type NodePort or LoadBalancer`, propertySpan(p, 'nodePort'));
             }
-            ports.push({
-                port: p.port, protocol, targetPort: p.targetPort ?? p.targetPortName ?? p.port, nodePort: p.nodePort,
-                span: spanOf(p), nodePortSpan: propertySpan(p, 'nodePort'),
-            });
+            ports.push(new ServicePortImpl(p, protocol));
         }
         if (selectorDecl && endpointsDecl) {
             this.error(Codes.invalidDeclaration, `service ${decl.name} has both a selector and explicit endpoints: give one`, spanOf(endpointsDecl));
@@ -787,13 +799,9 @@ class ModelBuilder {
                 .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
         } else if (selector && selector.size > 0) {
             // Filled by `selectEndpoints`, in one pass over the pods for every service.
-            selecting.push({ namespace, selector, endpoints });
+            selecting.push({ namespace, keys: [...selector.keys()], values: [...selector.values()], endpoints });
         }
-        return {
-            name: decl.name, namespace, key: `${namespace}/${decl.name}`, type, clusterIP, clusterIPSpan: propertySpan(ipDecl, 'address'),
-            headless, ports, selector, selectorSpan: spanOf(selectorDecl), endpoints, externalTrafficPolicy: policy,
-            sessionAffinity: affinity, origin: origin(decl), nameSpan: propertySpan(decl, 'name'),
-        };
+        return new ServiceImpl(decl, namespace, type, clusterIP, ipDecl, headless, ports, selector, selectorDecl, endpoints, policy, affinity);
     }
 
     private host(decl: ast.Host, networks: Map<string, Network>, netnsById: Map<string, Netns>): Host | undefined {
@@ -805,7 +813,7 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ flows
 
-    private flow(decl: ast.Flow, astToModel: Map<AstNode, Pod | Node | Host | Service>): Flow {
+    private flow(decl: ast.Flow, astToModel: ModelByAst): Flow {
         const srcRef = decl.source?.endpoint;
         const dst = decl.destination;
         const srcNode = srcRef?.ref;
@@ -886,13 +894,38 @@ class ModelBuilder {
     }
 }
 
-/** Every declaration's model object by its AST node. */
-type ModelByAst = ReadonlyMap<AstNode, Pod | Node | Host | Service>;
+/**
+ * Every declaration's model object by its AST node. A pod is found through its node's
+ * (a node holds tens of pods), so that 150,000 pods are never filed in a Map, which cost
+ * ~0.1 s of every build at 5,000 nodes.
+ */
+class ModelByAst {
+    private readonly byDecl = new Map<AstNode, Node | Host | Service>();
+    private left?: Set<AstNode>;
+
+    set(decl: AstNode, m: Node | Host | Service): void {
+        this.byDecl.set(decl, m);
+    }
+
+    /** A pod the model leaves out (its key was taken). */
+    leaveOut(pod: ast.Pod): void {
+        (this.left ??= new Set()).add(pod);
+    }
+
+    get(decl: AstNode): Pod | Node | Host | Service | undefined {
+        const m = this.byDecl.get(decl);
+        if (m || !exact.Pod(decl) || this.left?.has(decl)) return m;
+        const node = decl.$container ? this.byDecl.get(decl.$container) : undefined;
+        return node instanceof NodeImpl ? node.pods.find(p => p.decl === decl) : undefined;
+    }
+}
 
 /** A service waiting for the pods its selector picks. */
 interface Selecting {
     readonly namespace: string;
-    readonly selector: ReadonlyMap<string, string>;
+    /** The selector's keys and values, in step (read for every candidate pod: no Map iteration). */
+    readonly keys: readonly string[];
+    readonly values: readonly string[];
     readonly endpoints: Pod[];
 }
 
@@ -906,7 +939,7 @@ interface Selecting {
 function selectEndpoints(pods: readonly PodImpl[], selecting: readonly Selecting[]): void {
     const byPair = new Map<string, Map<string, Selecting[]>>();
     for (const s of selecting) {
-        const [k, v] = s.selector.entries().next().value as [string, string];
+        const k = s.keys[0], v = s.values[0];
         let inNamespace = byPair.get(s.namespace);
         if (!inNamespace) byPair.set(s.namespace, inNamespace = new Map());
         const pair = `${k}=${v}`;
@@ -923,15 +956,15 @@ function selectEndpoints(pods: readonly PodImpl[], selecting: readonly Selecting
             if (!wanting) continue;
             for (const s of wanting) {
                 // A label written twice (app=a,app=a) must not make the pod an endpoint twice.
-                if (s.endpoints[s.endpoints.length - 1] !== p && matches(s.selector, pairs)) s.endpoints.push(p);
+                if (s.endpoints[s.endpoints.length - 1] !== p && matches(s, pairs)) s.endpoints.push(p);
             }
         }
     }
 }
 
 /** Whether `pairs` (`k=v`, the last of a key winning) holds every pair of `selector`. */
-function matches(selector: ReadonlyMap<string, string>, pairs: readonly string[]): boolean {
-    for (const [k, v] of selector) if (labelValue(pairs, k) !== v) return false;
+function matches(selector: Selecting, pairs: readonly string[]): boolean {
+    for (let i = 0; i < selector.keys.length; i++) if (labelValue(pairs, selector.keys[i]) !== selector.values[i]) return false;
     return true;
 }
 
@@ -988,8 +1021,8 @@ function allocateBlocks(nodes: NodeImpl[], podNetwork: Cidr | undefined, blockSi
 }
 
 /** Who owns each routed address: the first declaration wins; duplicates are the checks' business. */
-function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): { owners: Map<Ip, AddressOwner>; contested: Set<Ip> } {
-    const owners = new Map<Ip, AddressOwner>();
+function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): { owners: AddressTable<AddressOwner>; contested: Set<Ip> } {
+    const owners = new AddressTable<AddressOwner>(nodes.length * 4 + pods.length + hosts.length + services.length + networks.length);
     const contested = new Set<Ip>();
     const add = (ip: Ip | undefined, owner: AddressOwner) => {
         if (ip === undefined) return;
@@ -1174,6 +1207,50 @@ class PodImpl implements Pod {
         this.cache.set(id, ns);
         return ns;
     }
+}
+
+/** A service; its spans are found when asked for (most of 10,000 services never are). */
+class ServiceImpl implements Service {
+    private origin_?: Origin;
+    readonly key: string;
+
+    constructor(
+        private readonly decl: ast.Service,
+        readonly namespace: string,
+        readonly type: ServiceType,
+        readonly clusterIP: Ip | undefined,
+        private readonly ipDecl: ast.ServiceClusterIp | undefined,
+        readonly headless: boolean,
+        readonly ports: readonly ServicePort[],
+        readonly selector: ReadonlyMap<string, string> | undefined,
+        private readonly selectorDecl: ast.ServiceSelector | undefined,
+        readonly endpoints: readonly Pod[],
+        readonly externalTrafficPolicy: 'Cluster' | 'Local',
+        readonly sessionAffinity: 'None' | 'ClientIP',
+    ) {
+        this.key = `${namespace}/${decl.name}`;
+    }
+
+    get name(): string { return this.decl.name; }
+    get clusterIPSpan(): Span | undefined { return propertySpan(this.ipDecl, 'address'); }
+    get selectorSpan(): Span | undefined { return spanOf(this.selectorDecl); }
+    get nameSpan(): Span | undefined { return propertySpan(this.decl, 'name'); }
+    get origin(): Origin { return this.origin_ ??= origin(this.decl); }
+}
+
+class ServicePortImpl implements ServicePort {
+    readonly port: number;
+    readonly targetPort: number | string;
+    readonly nodePort?: number;
+
+    constructor(private readonly decl: ast.ServicePort, readonly protocol: Protocol) {
+        this.port = decl.port;
+        this.targetPort = decl.targetPort ?? decl.targetPortName ?? decl.port;
+        this.nodePort = decl.nodePort;
+    }
+
+    get span(): Span | undefined { return spanOf(this.decl); }
+    get nodePortSpan(): Span | undefined { return propertySpan(this.decl, 'nodePort'); }
 }
 
 class HostImpl implements Host {

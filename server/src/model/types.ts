@@ -9,6 +9,7 @@
  */
 import type { Cidr, Ip } from './address';
 import type { RouteTable } from './route-table';
+import type { AddressLookup } from './address-table';
 import type { NeighborTable } from './neighbor-table';
 import type { SourceRange } from '../protocol/trace';
 
@@ -384,7 +385,7 @@ export interface ClusterModel {
     readonly hostByName: ReadonlyMap<string, Host>;
     readonly flowByName: ReadonlyMap<string, Flow>;
     /** The first owner of each routed address (duplicates are reported by the checks). */
-    readonly owners: ReadonlyMap<Ip, AddressOwner>;
+    readonly owners: AddressLookup<AddressOwner>;
     /** Addresses more than one of those claims (where duplicate-address has something to look at). */
     readonly contested: ReadonlySet<Ip>;
     /** Every namespace built so far or on demand, by id. */

@@ -1,0 +1,41 @@
+/**
+ * The model's table of address owners agrees with a Map on every lookup: across growth,
+ * for addresses on both sides of 2^31, 0.0.0.0 and 255.255.255.255, and when a key is
+ * filed twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { AddressTable } from '../../server/src/model/address-table';
+
+function random(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+}
+
+describe('AddressTable', () => {
+    it('answers as a Map does, through growth', () => {
+        const next = random(7);
+        const table = new AddressTable<number>(); // starts small: grows many times
+        const map = new Map<number, number>();
+        const keys = [0, 0xffffffff, 0x80000000, 0x7fffffff, 0x0af40001, 0xc0a80001];
+        for (let i = 0; i < 20000; i++) keys.push(i % 3 === 0 ? 0x0af40000 + (i >> 1) : next());
+        keys.forEach((k, i) => { table.set(k, i); map.set(k, i); });
+        expect(table.size).toBe(map.size);
+        for (const [k, v] of map) {
+            expect(table.has(k)).toBe(true);
+            expect(table.get(k)).toBe(v);
+        }
+        for (let i = 0; i < 20000; i++) {
+            const k = next();
+            expect(table.has(k)).toBe(map.has(k));
+            expect(table.get(k)).toBe(map.get(k));
+        }
+    });
+
+    it('replaces the value of a key filed twice, counting it once', () => {
+        const table = new AddressTable<string>(4);
+        table.set(0x0a000001, 'first').set(0x0a000001, 'second');
+        expect(table.size).toBe(1);
+        expect(table.get(0x0a000001)).toBe('second');
+        expect(table.get(0x0a000002)).toBeUndefined();
+    });
+});
