@@ -71,14 +71,20 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
 
     // Pods against their node's ranges.
     // Pods come node by node: each node's ranges are worked out once, not once per pod.
-    let rangesOf: { node?: Node; ranges: NodeRange[] } = { ranges: [] };
+    let rangesNode: Node | undefined;
+    let ranges: NodeRange[] = [];
+    let rangesFaulted = false;
     for (const pod of model.pods) {
         if (pod.address === undefined || ctx.isFaulted(pod)) continue;
-        if (rangesOf.node !== pod.node) rangesOf = { node: pod.node, ranges: podRanges(model, pod.node) };
-        const ranges = rangesOf.ranges;
-        if (ranges.some(r => ctx.isFaulted(r.cidr))) continue; // the node's range is the fault
+        if (rangesNode !== pod.node) {
+            rangesNode = pod.node;
+            ranges = podRanges(model, pod.node);
+            rangesFaulted = ranges.some(r => ctx.isFaulted(r.cidr)); // the node's range is the fault
+        }
+        if (rangesFaulted) continue;
         if (ranges.length > 0) {
-            const home = ranges.find(r => contains(r.cidr, pod.address!));
+            let home: NodeRange | undefined;
+            for (const r of ranges) if (contains(r.cidr, pod.address)) { home = r; break; }
             // The bridge plugin's IPAM never hands out a subnet's network or broadcast address.
             const edge = home && model.cni.plugin !== 'calico' && home.cidr.length < 31
                 && (pod.address === home.cidr.network ? 'network' : pod.address === home.cidr.last ? 'broadcast' : undefined);
