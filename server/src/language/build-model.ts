@@ -352,7 +352,7 @@ class ModelBuilder {
             astToModel.set(item, s);
         }
 
-        selectEndpoints(pods, selecting);
+        selectEndpoints(nodes, selecting, astToModel);
 
         const hosts: Host[] = [];
         const hostByName = new Map<string, Host>();
@@ -799,7 +799,7 @@ class ModelBuilder {
                 .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
         } else if (selector && selector.size > 0) {
             // Filled by `selectEndpoints`, in one pass over the pods for every service.
-            selecting.push({ namespace, keys: [...selector.keys()], values: [...selector.values()], endpoints });
+            selecting.push({ decl, namespace, keys: [...selector.keys()], values: [...selector.values()], endpoints });
         }
         return new ServiceImpl(decl, namespace, type, clusterIP, ipDecl, headless, ports, selector, selectorDecl, endpoints, policy, affinity);
     }
@@ -912,6 +912,10 @@ class ModelByAst {
         (this.left ??= new Set()).add(pod);
     }
 
+    isLeftOut(pod: ast.Pod): boolean {
+        return this.left !== undefined && this.left.has(pod);
+    }
+
     get(decl: AstNode): Pod | Node | Host | Service | undefined {
         const m = this.byDecl.get(decl);
         if (m || !exact.Pod(decl) || this.left?.has(decl)) return m;
@@ -922,6 +926,7 @@ class ModelByAst {
 
 /** A service waiting for the pods its selector picks. */
 interface Selecting {
+    readonly decl: ast.Service;
     readonly namespace: string;
     /** The selector's keys and values, in step (read for every candidate pod: no Map iteration). */
     readonly keys: readonly string[];
@@ -935,18 +940,60 @@ interface Selecting {
  * there. That is one lookup per pod label, rather than an index of 150,000 pods by label
  * or a scan of every pod per service (10,000 services × 150,000 pods). Endpoints keep the
  * pods' order in the file.
+ *
+ * What a node's pods were picked for is kept per node block and replayed while the block
+ * and every selecting service are the same AST objects as when it was worked out (an edit
+ * re-parses one block; the others stay as they were). Looking up 150,000 pods' labels is
+ * memory-bound, and the largest part of the model build after an edit.
  */
-function selectEndpoints(pods: readonly PodImpl[], selecting: readonly Selecting[]): void {
-    const byPair = new Map<string, Map<string, Selecting[]>>();
-    for (const s of selecting) {
-        const k = s.keys[0], v = s.values[0];
+function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecting[], byAst: ModelByAst): void {
+    const selectors = selectorsFor(selecting);
+    let byPair: Map<string, Map<string, number[]>> | undefined;
+    for (const node of nodes) {
+        const block = node.origin.ast as ast.Node;
+        let memo = picksByBlock.get(block);
+        if (memo?.selectors !== selectors) {
+            byPair ??= pairIndex(selecting);
+            memo = { selectors, picks: picksOf(node.pods, selecting, byPair) };
+            picksByBlock.set(block, memo);
+        }
+        const picks = memo.picks;
+        for (let i = 0; i < picks.length; i += 2) {
+            const pod = node.pods[picks[i]];
+            if (byAst.isLeftOut(pod.decl)) continue;
+            (selecting[picks[i + 1]].endpoints as Pod[]).push(pod);
+        }
+    }
+}
+
+/** Each node block's picks: (index of the pod in the node, index of the selecting service), in order. */
+const picksByBlock = new WeakMap<ast.Node, { readonly selectors: object; readonly picks: Int32Array }>();
+/** The selecting services of the last build, and the token that stands for them. */
+let lastSelectors: { readonly decls: readonly ast.Service[]; readonly token: object } | undefined;
+
+function selectorsFor(selecting: readonly Selecting[]): object {
+    const last = lastSelectors;
+    if (last && last.decls.length === selecting.length && selecting.every((s, i) => s.decl === last.decls[i])) return last.token;
+    lastSelectors = { decls: selecting.map(s => s.decl), token: {} };
+    return lastSelectors.token;
+}
+
+function pairIndex(selecting: readonly Selecting[]): Map<string, Map<string, number[]>> {
+    const byPair = new Map<string, Map<string, number[]>>();
+    selecting.forEach((s, index) => {
+        const pair = `${s.keys[0]}=${s.values[0]}`;
         let inNamespace = byPair.get(s.namespace);
         if (!inNamespace) byPair.set(s.namespace, inNamespace = new Map());
-        const pair = `${k}=${v}`;
         const list = inNamespace.get(pair);
-        if (list) list.push(s); else inNamespace.set(pair, [s]);
-    }
-    for (const p of pods) {
+        if (list) list.push(index); else inNamespace.set(pair, [index]);
+    });
+    return byPair;
+}
+
+function picksOf(pods: readonly PodImpl[], selecting: readonly Selecting[], byPair: Map<string, Map<string, number[]>>): Int32Array {
+    const picks: number[] = [];
+    for (let i = 0; i < pods.length; i++) {
+        const p = pods[i];
         if (p.noNetwork || (p.address === undefined && !p.hostNetwork)) continue;
         const inNamespace = byPair.get(p.namespace);
         if (!inNamespace) continue;
@@ -956,10 +1003,17 @@ function selectEndpoints(pods: readonly PodImpl[], selecting: readonly Selecting
             if (!wanting) continue;
             for (const s of wanting) {
                 // A label written twice (app=a,app=a) must not make the pod an endpoint twice.
-                if (s.endpoints[s.endpoints.length - 1] !== p && matches(s, pairs)) s.endpoints.push(p);
+                if (!alreadyPicked(picks, i, s) && matches(selecting[s], pairs)) picks.push(i, s);
             }
         }
     }
+    return Int32Array.from(picks);
+}
+
+/** Whether pod `i` was picked for `s` already (a pod has a handful of labels: the picks since it are few). */
+function alreadyPicked(picks: readonly number[], i: number, s: number): boolean {
+    for (let k = picks.length - 2; k >= 0 && picks[k] === i; k -= 2) if (picks[k + 1] === s) return true;
+    return false;
 }
 
 /** Whether `pairs` (`k=v`, the last of a key winning) holds every pair of `selector`. */
