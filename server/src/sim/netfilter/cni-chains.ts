@@ -42,6 +42,8 @@ function build(model: ClusterModel, node: Node): CniChains {
     return 'same' in shared ? shared.same : flannel(shared, node);
 }
 
+const RETURN = { kind: 'return' } as const;
+
 function numbered(rules: Omit<Rule, 'position'>[]): Rule[] {
     return rules.map((r, i) => ({ ...r, position: i + 1 }));
 }
@@ -99,10 +101,15 @@ function flannel(shared: FlannelShared, node: Node): CniChains {
     const own: Omit<Rule, 'position'>[] = [];
     if (lease) {
         const pod = formatPrefix(lease);
+        // Written out, not spread from a base: these are made for every node a trace visits.
+        const exempt = (text: string, match: Rule['match']): Omit<Rule, 'position'> => ({
+            by: 'flannel', span: base.span, nft: undefined, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG',
+            text, match, target: RETURN,
+        });
         own.push(
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${pod} -d ${cluster} ${masq.comment} -j RETURN`, match: p => contains(lease, p.src) && contains(net, p.dst), target: { kind: 'return' } },
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, match: p => contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
-            { ...base, table: 'nat', chain: 'FLANNEL-POSTRTG', nftChain: 'FLANNEL-POSTRTG', text: `-A FLANNEL-POSTRTG ! -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, match: p => !contains(net, p.src) && contains(lease, p.dst), target: { kind: 'return' } },
+            exempt(`-A FLANNEL-POSTRTG -s ${pod} -d ${cluster} ${masq.comment} -j RETURN`, p => contains(lease, p.src) && contains(net, p.dst)),
+            exempt(`-A FLANNEL-POSTRTG -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, p => contains(net, p.src) && contains(lease, p.dst)),
+            exempt(`-A FLANNEL-POSTRTG ! -s ${cluster} -d ${pod} ${masq.comment} -j RETURN`, p => !contains(net, p.src) && contains(lease, p.dst)),
         );
     }
     const post = numbered([...masq.before, ...own, ...masq.after]);
