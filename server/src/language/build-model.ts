@@ -961,21 +961,27 @@ function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecti
         for (let i = 0; i < picks.length; i += 2) {
             const pod = node.pods[picks[i]];
             if (byAst.isLeftOut(pod.decl)) continue;
-            (selecting[picks[i + 1]].endpoints as Pod[]).push(pod);
+            selecting[picks[i + 1]].endpoints.push(pod);
         }
     }
 }
 
 /** Each node block's picks: (index of the pod in the node, index of the selecting service), in order. */
 const picksByBlock = new WeakMap<ast.Node, { readonly selectors: object; readonly picks: Int32Array }>();
-/** The selecting services of the last build, and the token that stands for them. */
-let lastSelectors: { readonly decls: readonly ast.Service[]; readonly token: object } | undefined;
+/**
+ * The selecting services of the last build of each cluster, and the token that stands for
+ * them; filed under the first of them, weakly, so that a closed document's AST is not kept.
+ */
+const selectorsByFirst = new WeakMap<ast.Service, { readonly decls: readonly ast.Service[]; readonly token: object }>();
+const NO_SELECTORS = {};
 
 function selectorsFor(selecting: readonly Selecting[]): object {
-    const last = lastSelectors;
+    if (selecting.length === 0) return NO_SELECTORS;
+    const last = selectorsByFirst.get(selecting[0].decl);
     if (last && last.decls.length === selecting.length && selecting.every((s, i) => s.decl === last.decls[i])) return last.token;
-    lastSelectors = { decls: selecting.map(s => s.decl), token: {} };
-    return lastSelectors.token;
+    const token = {};
+    selectorsByFirst.set(selecting[0].decl, { decls: selecting.map(s => s.decl), token });
+    return token;
 }
 
 function pairIndex(selecting: readonly Selecting[]): Map<string, Map<string, number[]>> {
