@@ -160,6 +160,7 @@ describe('re-parsing the block an edit falls in', () => {
         let text = generated;
         let current = parse(text);
         let spliced = 0;
+        let withErrors = 0;
         const inserts = ['x', '1', ' ', '\n', '-', '.', '    pod q 10.128.0.9\n', ' labels app=x', '\n\n', '// c\n', ' mtu 1400'];
         for (let k = 0; k < 300; k++) {
             const nodes = current.value.clusters[0].items.filter(i => i.$type === 'Node' || i.$type === 'Service');
@@ -183,12 +184,18 @@ describe('re-parsing the block an edit falls in', () => {
                 }
                 text = next;
             } else {
-                // A block that no longer parses is never spliced.
-                expect(result).toBeUndefined();
+                // A block that no longer parses is spliced with its errors, which stay inside it.
+                if (result) {
+                    withErrors++;
+                    const errors = [...result.parseResult.lexerErrors.map(e => e.offset), ...result.parseResult.parserErrors.map(e => e.token.startOffset)];
+                    expect(errors.length).toBeGreaterThan(0);
+                    for (const at of errors) expect(at >= block.offset && at < block.end + insert.length - removeLength, `${at} in ${block.offset}..${block.end}`).toBe(true);
+                }
                 current = parse(text);
             }
         }
         expect(spliced).toBeGreaterThan(40);
+        expect(withErrors).toBeGreaterThan(10);
     });
 
     it('leaves to a full parse what it cannot confine to one block', () => {
@@ -204,7 +211,7 @@ describe('re-parsing the block an edit falls in', () => {
         const close = old.indexOf('\n  }', a) + 3;
         expect(old[close]).toBe('}');
         expect(reparseBlock(parser, previous(), old, old.slice(0, close) + old.slice(close + 1))).toBeUndefined();
-        // An edit that breaks the block's syntax, and one that splits it into two blocks.
+        // An edit that leaves a brace open in the block, and one that splits it into two blocks.
         expect(reparseBlock(parser, previous(), old, old.replace('pod nginx', 'pod { nginx'))).toBeUndefined();
         const inner = old.indexOf('\n', a) + 1;
         expect(reparseBlock(parser, previous(), old, old.slice(0, inner) + '  }\n  node split {\n' + old.slice(inner))).toBeUndefined();
@@ -213,6 +220,67 @@ describe('re-parsing the block an edit falls in', () => {
         // A previous parse with errors.
         const broken = old.replace('pod nginx', 'pod { nginx');
         expect(reparseBlock(parser, parse(broken), broken, broken.replace('10.244.2.5', '10.244.2.6'))).toBeUndefined();
+    });
+});
+
+describe('syntax errors inside the edited block', () => {
+    /** Each error as the editor shows it: message, line and column (1-based, as the parser gives them). */
+    const errorRows = (r: ParseResult<Document>) => [
+        ...r.lexerErrors.map(e => `lex ${e.line}:${e.column} ${e.message}`),
+        ...r.parserErrors.map(e => `parse ${e.token.startLine}:${e.token.startColumn} ${e.token.startOffset} ${e.message}`),
+    ];
+
+    it('are spliced in where they are, and once fixed the tree is the full parse\'s', () => {
+        const old = example;
+        const typing = old.replace('qbchs 10.244.2.5 ', 'qbchs 10.244. ');
+        const broken = reparseBlock(parser, parse(old), old, typing);
+        expect(broken).toBeDefined();
+        expect(errorRows(broken!.parseResult).length).toBeGreaterThan(0);
+        expect(errorRows(broken!.parseResult)).toEqual(errorRows(parse(typing)));
+        // The next keystrokes splice from the broken block.
+        const still = typing.replace('qbchs 10.244. ', 'qbchs 10.244.2 ');
+        const next = reparseBlock(parser, broken!.parseResult, typing, still);
+        expect(next).toBeDefined();
+        expect(errorRows(next!.parseResult)).toEqual(errorRows(parse(still)));
+        const fixed = still.replace('qbchs 10.244.2 ', 'qbchs 10.244.2.9 ');
+        const clean = reparseBlock(parser, next!.parseResult, still, fixed);
+        expect(clean).toBeDefined();
+        expect(errorRows(clean!.parseResult)).toEqual([]);
+        expectSameTree(clean!.parseResult, parse(fixed), fixed);
+    });
+
+    it('elsewhere in the file leave an edit of another block to a full parse', () => {
+        const old = example;
+        const typing = old.replace('qbchs 10.244.2.5 ', 'qbchs 10.244. ');
+        const broken = reparseBlock(parser, parse(old), old, typing)!;
+        const a = typing.indexOf('node node00');
+        const elsewhere = typing.slice(0, a) + typing.slice(a).replace(/10\.244\.0\.(\d+)/, '10.244.0.77');
+        expect(elsewhere).not.toBe(typing);
+        expect(reparseBlock(parser, broken.parseResult, typing, elsewhere)).toBeUndefined();
+    });
+
+    it('show in the editor as a full build shows them', async () => {
+        const uri = 'file:///splice/typing.knet';
+        const texts = shared.workspace.TextDocuments!;
+        texts.set(TextDocument.create(uri, 'knet', 1, example));
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        const document = shared.workspace.LangiumDocuments.getDocument(URI.parse(uri))!;
+        const before = [...(document.parseResult.value as Document).clusters[0].items];
+        const typing = example.replace('qbchs 10.244.2.5 ', 'qbchs 10.244. ');
+        texts.set(TextDocument.create(uri, 'knet', 2, typing));
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        const after = document.parseResult.value as Document;
+        // Spliced: the other blocks are the same objects.
+        expect(after.clusters[0].items.filter((item, k) => item !== before[k]).map(i => i.$type)).toEqual(['Node']);
+        const fresh = shared.workspace.LangiumDocumentFactory.fromString(typing, URI.parse('file:///splice/typing-fresh.knet'));
+        shared.workspace.LangiumDocuments.addDocument(fresh);
+        await shared.workspace.DocumentBuilder.build([fresh], { validation: true });
+        const strip = (ds: typeof document.diagnostics) => (ds ?? []).map(d => ({ message: d.message, range: d.range, code: d.code }))
+            .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        expect(strip(document.diagnostics).length).toBeGreaterThan(0);
+        expect(strip(document.diagnostics)).toEqual(strip(fresh.diagnostics));
+        shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
+        shared.workspace.LangiumDocuments.deleteDocument(document.uri);
     });
 });
 

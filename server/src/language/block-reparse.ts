@@ -13,9 +13,15 @@
  * Why the block's boundaries are safe: the edit leaves the block's first character and its
  * closing `}` in place, no token can extend across a `}` or into a keyword, and the block
  * must parse as exactly one item that ends with that `}`. Anything else (the edit touches a
- * boundary, spans blocks, lands between blocks, the file or the block has syntax errors)
- * falls back to a full parse, which gives the same tree by definition. The tests compare
- * spliced trees with full parses, node for node.
+ * boundary, spans blocks, lands between blocks, the file has syntax errors outside the
+ * edited block) falls back to a full parse, which gives the same tree by definition. The
+ * tests compare spliced trees with full parses, node for node.
+ *
+ * Syntax errors are kept to the block being typed in. While a line is half written the
+ * block parses with errors; it is spliced in all the same, its errors moved to their place
+ * in the file (a full parse of 5,000 nodes on every keystroke would take ~10 s each). Its
+ * recovered tree is the block's own: a full parse may recover differently across the
+ * block's braces. Once the block parses cleanly again, the file's tree is the full parse's.
  */
 import {
     type AstNode, type CompositeCstNode, type CstNode, type LangiumDocument, type LangiumParser, type ParseResult,
@@ -96,7 +102,6 @@ interface SplicePlan {
 }
 
 function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): SplicePlan | undefined {
-    if (previous.lexerErrors.length > 0 || previous.parserErrors.length > 0) return undefined;
     if ((previous.lexerReport?.diagnostics.length ?? 0) > 0) return undefined;
     const rootCst = previous.value.$cstNode;
     if (!rootCst || rootCst.root.fullText !== oldText) return undefined;
@@ -104,9 +109,14 @@ function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldT
     if (!change) return undefined;
     const found = enclosingItem(previous.value, change);
     if (!found) return undefined;
+    // The rest of the file must have parsed cleanly: errors only in the block being replaced.
+    if (!errorsWithin(previous, found.top.offset, found.top.end)) return undefined;
     const slice = newText.slice(found.top.offset, found.top.end + change.newEnd - change.oldEnd);
+    // A block comment left open would run on past the block in the whole file.
+    const open = slice.lastIndexOf('/*');
+    if (open >= 0 && slice.indexOf('*/', open + 2) < 0) return undefined;
     const sub = parser.parse<ClusterItem>(slice, { rule: 'ClusterItem' });
-    if (sub.lexerErrors.length > 0 || sub.parserErrors.length > 0 || (sub.lexerReport?.diagnostics.length ?? 0) > 0) return undefined;
+    if ((sub.lexerReport?.diagnostics.length ?? 0) > 0 || !errorsWithin(sub, 0, slice.length)) return undefined;
     const subRoot = sub.value.$cstNode;
     if (!subRoot || !isCompositeCstNode(subRoot)) return undefined;
     const last = lastLeaf(subRoot);
@@ -179,9 +189,55 @@ export function reparseBlock(parser: LangiumParser, previous: ParseResult<Docume
     (rootCst.root as unknown as { _text: string })._text = newText;
 
     return {
-        parseResult: { value: newRoot, lexerErrors: [], lexerReport: previous.lexerReport, parserErrors: [] },
+        parseResult: { value: newRoot, ...errorsMoved(sub, start, first), lexerReport: previous.lexerReport },
         splice: { previousRoot: root, root: newRoot, removed: item, added },
     };
+}
+
+type Token = ParseResult['parserErrors'][number]['token'];
+
+/** Whether every lexer and parser error of `result` sits on real text in [from, to). */
+function errorsWithin(result: ParseResult<AstNode>, from: number, to: number): boolean {
+    for (const e of result.lexerErrors) {
+        if (!(e.offset >= from && e.offset + e.length <= to)) return false;
+    }
+    for (const e of result.parserErrors) {
+        // An error at the end of input (a brace left open) has no position: it is not the block's own.
+        const token = e.token;
+        if (!validToken(token) || !(token.startOffset >= from && token.endOffset! < to)) return false;
+    }
+    return true;
+}
+
+function validToken(t: Token | undefined): t is Token {
+    return !!t && Number.isFinite(t.startOffset) && Number.isFinite(t.endOffset) && t.startOffset >= 0
+        && Number.isFinite(t.startLine) && Number.isFinite(t.startColumn) && Number.isFinite(t.endLine) && Number.isFinite(t.endColumn);
+}
+
+/**
+ * The re-parsed block's errors, moved from the slice to the file: offsets by the block's
+ * start, lines (1-based) by its line, columns (1-based) on its first line by its column.
+ */
+function errorsMoved(sub: ParseResult<ClusterItem>, start: number, first: { line: number; character: number }): Pick<ParseResult, 'lexerErrors' | 'parserErrors'> {
+    const lexerErrors = sub.lexerErrors.map(e => ({ ...e, offset: e.offset + start, line: e.line === undefined ? e.line : e.line + first.line, column: e.column === undefined ? e.column : (e.line === 1 ? e.column + first.character : e.column) }));
+    const moved = new Set<Token>();
+    const move = (t: Token | undefined) => {
+        if (!t || moved.has(t) || !validToken(t)) return;
+        moved.add(t);
+        const m = t as { startOffset: number; endOffset?: number; startLine?: number; endLine?: number; startColumn?: number; endColumn?: number };
+        if (m.startLine === 1) m.startColumn! += first.character;
+        if (m.endLine === 1) m.endColumn! += first.character;
+        m.startLine! += first.line;
+        m.endLine! += first.line;
+        m.startOffset += start;
+        m.endOffset! += start;
+    };
+    for (const e of sub.parserErrors) {
+        move(e.token);
+        move((e as { previousToken?: Token }).previousToken);
+        for (const t of e.resyncedTokens ?? []) move(t);
+    }
+    return { lexerErrors, parserErrors: sub.parserErrors };
 }
 
 const splices = new WeakMap<LangiumDocument, BlockSplice[]>();
