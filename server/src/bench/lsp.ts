@@ -40,6 +40,11 @@ export function reactionMs(pauseMs: number): number {
 
 export interface LspFigures {
     openMs: number;
+    /**
+     * A pod's address half typed (`10.244.` : a syntax error in its node's block), until the
+     * diagnostics that show it; then the address completed, until they are clean again.
+     */
+    typing: { brokenMs: number; syntaxErrorShown: boolean; fixedMs: number; fixedClean: boolean };
     /** Median of `edits` single pod-line edits, each until its diagnostics arrive. */
     editMs: number;
     edits: number[];
@@ -174,6 +179,22 @@ export async function measureLsp(serverBundle: string, file: string, cluster: Ge
         };
         void final;
 
+        // A half-written address, then the address completed: the block parses with an error
+        // in between, and is spliced in all the same.
+        await quiet(Math.max(1000, editMs));
+        let t = performance.now();
+        await change(e.address.slice(0, e.address.lastIndexOf('.') + 1));
+        const broken = await nextPublish(t, 600_000);
+        const brokenMs = broken.at - t;
+        await quiet(Math.max(1000, editMs));
+        t = performance.now();
+        await change(e.address);
+        const fixed = await nextPublish(t, 600_000);
+        const typing = {
+            brokenMs, syntaxErrorShown: broken.diagnostics.some(d => isError(d) && /expect|unexpected/i.test(typeof d.message === 'string' ? d.message : d.message.value)),
+            fixedMs: fixed.at - t, fixedClean: !fixed.diagnostics.some(isError),
+        };
+
         const hoverAt = async (pos: { line: number; character: number }) => {
             const t = performance.now();
             const h = await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: pos });
@@ -203,7 +224,7 @@ export async function measureLsp(serverBundle: string, file: string, cluster: Ge
         }
         const peakRssMb = peakRssOfPid(child.pid!);
         return {
-            openMs, editMs, edits, doubleEdit, hoverPodMs: median(pods), hoverFlowMs: median(flows), traceMs: median(traces),
+            openMs, typing, editMs, edits, doubleEdit, hoverPodMs: median(pods), hoverFlowMs: median(flows), traceMs: median(traces),
             traceColdMs: cold.ms, hoverChars, traceDisposition, peakRssMb,
         };
     } finally {

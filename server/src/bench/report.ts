@@ -70,6 +70,8 @@ const ROWS: Row[] = [
     { label: '3 server: open → diagnostics', value: s => s.lsp?.openMs, unit: 'ms', ratio: s => s.lsp && s.lsp.openMs / s.bare.ms, growth: true },
     { label: '3 server: edit → diagnostics', value: s => s.lsp?.editMs, unit: 'ms', ratio: s => s.lsp && s.lsp.editMs / s.bare.ms, growth: true },
     { label: '3 two quick edits → diagnostics', value: s => s.lsp?.doubleEdit.ms, unit: 'ms', ratio: s => s.lsp && s.lsp.doubleEdit.ms / s.bare.ms, growth: true },
+    { label: '3 half-written line → its error', value: s => s.lsp?.typing?.brokenMs, unit: 'ms', ratio: s => s.lsp?.typing && s.lsp.typing.brokenMs / s.bare.ms, growth: true },
+    { label: '3 line completed → clean', value: s => s.lsp?.typing?.fixedMs, unit: 'ms', ratio: s => s.lsp?.typing && s.lsp.typing.fixedMs / s.bare.ms, growth: true },
     { label: '4 hover on a pod (warm)', value: s => s.lsp?.hoverPodMs, unit: 'ms', ratio: s => s.lsp && s.lsp.hoverPodMs / s.bare.ms, growth: true },
     { label: '4 hover on a flow (warm)', value: s => s.lsp?.hoverFlowMs, unit: 'ms', ratio: s => s.lsp && s.lsp.hoverFlowMs / s.bare.ms, growth: true },
     { label: '4 knet/trace request (warm)', value: s => s.lsp?.traceMs, unit: 'ms', ratio: s => s.lsp && s.lsp.traceMs / s.bare.ms, growth: true },
@@ -177,6 +179,16 @@ export function judge(report: BenchReport): Verdict[] {
                     variant, target: `two quick edits, ${s.nodes} nodes: one publication, for the last version`,
                     value: `second edit ${Math.round(d.gapMs)} ms after the first: ${d.publishes} publication(s), superseded ${d.supersededPublished ? (d.firstFinishedAsSecondCame ? 'published as the second edit came (its build was ending)' : 'published') : 'not published'}, final ${d.finalClean ? 'clean' : 'wrong'}`,
                     ok: d.finalClean && (d.publishes === 1 ? !d.supersededPublished : d.firstFinishedAsSecondCame),
+                });
+            }
+        }
+        for (const s of sizes) {
+            const t = s.lsp?.typing;
+            if (t) {
+                verdicts.push({
+                    variant, target: `half-written line, ${s.nodes} nodes: its syntax error shown, then clean`,
+                    value: `${t.syntaxErrorShown ? 'error shown' : 'NO ERROR SHOWN'} after ${Math.round(t.brokenMs)} ms, ${t.fixedClean ? 'clean' : 'STILL ERRORS'} after ${Math.round(t.fixedMs)} ms`,
+                    ok: t.syntaxErrorShown && t.fixedClean,
                 });
             }
         }
