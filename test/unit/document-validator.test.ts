@@ -3,7 +3,8 @@
  * node again as soon as any type below the root has a check.
  */
 import { describe, expect, it } from 'vitest';
-import { EmptyFileSystem, URI, type ValidationAcceptor } from 'langium';
+import { EmptyFileSystem, OperationCancelled, URI, type ValidationAcceptor } from 'langium';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import type { Pod } from '../../server/src/language/generated/ast';
 
@@ -41,5 +42,25 @@ describe('the document validator', () => {
             Pod: (pod: Pod, accept: ValidationAcceptor) => accept('warning', `pod ${pod.name} seen`, { node: pod, property: 'name' }),
         }));
         expect(document.diagnostics!.filter(d => String(d.message).endsWith('seen')).map(d => d.message)).toEqual(['pod a seen', 'pod b seen']);
+    });
+});
+
+describe('diagnostics of a version typed over', () => {
+    it('are not published: validating a version the editor has moved on from is cancelled', async () => {
+        const { shared, Knet } = createKnetServices(EmptyFileSystem);
+        const uri = 'file:///validator/typed-over.knet';
+        const texts = shared.workspace.TextDocuments!;
+        texts.set(TextDocument.create(uri, 'knet', 1, TEXT));
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        const document = shared.workspace.LangiumDocuments.getDocument(URI.parse(uri))!;
+        const validator = Knet.validation.DocumentValidator;
+        await expect(validator.validateDocument(document)).resolves.toBeDefined();
+        // The next keystroke is read; its build has not started yet.
+        texts.set(TextDocument.create(uri, 'knet', 2, TEXT.replace('10.244.1.6', '10.244.1.7')));
+        await expect(validator.validateDocument(document)).rejects.toBe(OperationCancelled);
+        // Its own build validates and publishes.
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        expect(document.textDocument.version).toBe(2);
+        await expect(validator.validateDocument(document)).resolves.toBeDefined();
     });
 });
