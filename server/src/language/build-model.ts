@@ -19,6 +19,7 @@ import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/n
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
 import { LineIndex } from '../model/source-text';
 import { AddressTable } from '../model/address-table';
+import { derivedOrigin } from '../model/origin';
 import { NeighborTable } from '../model/neighbor-table';
 import type { RouteTable } from '../model/route-table';
 import { CALICO_VXLAN_PORT, CALICO_VXLAN_VNI } from '../model/generate/calico';
@@ -109,8 +110,18 @@ class RouteSpans {
     get src(): Span | undefined { return propertySpan(this.srcDecl, 'address'); }
 }
 
+/** A declaration's origin; its span is found when asked, where the declaration is now. */
+class DeclaredOrigin implements Origin {
+    readonly generated = false;
+    readonly by = 'file' as const;
+
+    constructor(readonly ast: AstNode | undefined) { }
+
+    get span(): Span | undefined { return spanOf(this.ast); }
+}
+
 function origin(node: AstNode | undefined): Origin {
-    return { generated: false, by: 'file', span: spanOf(node), ast: node };
+    return new DeclaredOrigin(node);
 }
 
 // ---------------------------------------------------------------- words
@@ -1128,7 +1139,7 @@ class NodeImpl implements Node {
         let ns = this.cache.get(id);
         if (ns) return ns;
         const links = new Map<string, Link>();
-        const kubelet: Origin = { generated: true, by: 'kubelet', span: this.origin.span, ast: this.origin.ast };
+        const kubelet = derivedOrigin('kubelet', this.origin);
         for (const a of this.addresses) {
             const existing = links.get(a.nic);
             const addr = cidr(a.address, a.length);
@@ -1142,7 +1153,7 @@ class NodeImpl implements Node {
             links.set(pod.hostIface, {
                 name: pod.hostIface, kind: 'veth', mtu: pod.mtu ?? plumbing.mtu, addresses: [], master: plumbing.master,
                 peer: { namespace: `pod:${pod.key}`, device: 'eth0' }, proxyArp: !plumbing.master,
-                origin: { generated: true, by: this.generator.author, span: pod.origin.span, ast: pod.origin.ast },
+                origin: derivedOrigin(this.generator.author, pod.origin),
             });
         }
         // Declared links replace generated ones of the same name (keeping what the file leaves unsaid).
@@ -1249,7 +1260,7 @@ class PodImpl implements Pod {
         const id = `pod:${this.key}`;
         let ns = this.cache.get(id);
         if (ns) return ns;
-        const o: Origin = { generated: true, by: this.generator.author, span: this.origin.span, ast: this.origin.ast };
+        const o = derivedOrigin(this.generator.author, this.origin);
         const links: Link[] = [];
         let routes: Route[] = [];
         if (!this.noNetwork) {
@@ -1328,7 +1339,7 @@ class HostImpl implements Host {
         const id = `host:${this.name}`;
         let ns = this.cache.get(id);
         if (ns) return ns;
-        const o: Origin = { generated: true, by: 'kubelet', span: this.origin.span, ast: this.origin.ast };
+        const o = derivedOrigin('kubelet', this.origin);
         const links: Link[] = [];
         const routes: Route[] = [];
         if (this.network) {

@@ -5,6 +5,7 @@
 import { type Ip, cidr } from '../address';
 import { vethName } from '../names';
 import { defaultRoute, firstHost } from '../netns';
+import { derivedOrigin } from '../origin';
 import type { FdbEntry, Link, Neighbor, Network, Node, Pod, Route } from '../types';
 import { type CniGenerator, type CniModel, type PodPlumbing, plumbedPods, primary } from './cni';
 import { nodeRangeRoutes } from './flannel';
@@ -27,7 +28,7 @@ export class BridgeCni implements CniGenerator {
         return [{
             name: this.bridge, kind: 'bridge', mtu: primary(node)?.network.mtu ?? 1500,
             addresses: [cidr(firstHost(node.podCidr), node.podCidr.length)],
-            origin: { generated: true, by: 'bridge-cni', span: node.origin.span, ast: node.origin.ast },
+            origin: derivedOrigin('bridge-cni', node.origin),
         }];
     }
 
@@ -48,7 +49,7 @@ export class BridgeCni implements CniGenerator {
         const gateway = podCidr ? firstHost(podCidr) : 0;
         return {
             mtu: primary(pod.node)?.network.mtu ?? 1500, addressLength: podCidr?.length ?? 24, gateway, master: this.bridge,
-            get routes() { return [defaultRoute(gateway, 'eth0', { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast })]; },
+            get routes() { return [defaultRoute(gateway, 'eth0', derivedOrigin('bridge-cni', pod.origin))]; },
         };
     }
 

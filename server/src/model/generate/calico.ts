@@ -6,6 +6,7 @@
 import { type Ip, cidr } from '../address';
 import { caliName, macFor } from '../names';
 import { defaultRoute, route, sameSubnet } from '../netns';
+import { derivedOrigin } from '../origin';
 import type { FdbEntry, Link, Neighbor, Network, Node, Origin, Pod, Route } from '../types';
 import { type CniGenerator, type CniModel, type PodPlumbing, SharedRemote, primary } from './cni';
 import { nodeRangeRoutes } from './flannel';
@@ -25,7 +26,7 @@ export class Calico implements CniGenerator {
     private readonly origin: Origin;
 
     constructor(private readonly model: CniModel) {
-        this.origin = { generated: true, by: 'calico', span: model.cni.origin.span, ast: model.cni.origin.ast };
+        this.origin = derivedOrigin('calico', model.cni.origin);
     }
 
     private get backend(): 'ipip' | 'vxlan' | 'bgp' {
@@ -116,7 +117,7 @@ export class Calico implements CniGenerator {
             if (pod.hostNetwork || pod.noNetwork || pod.address === undefined) continue;
             routes.push(route({
                 destination: cidr(pod.address, 32), dev: pod.hostIface, scope: 'link',
-                origin: { generated: true, by: 'calico', span: pod.origin.span, ast: pod.origin.ast },
+                origin: derivedOrigin('calico', pod.origin),
             }));
         }
         const bird = this.backend === 'vxlan' ? '80' : 'bird';
@@ -163,7 +164,7 @@ export class Calico implements CniGenerator {
         return {
             mtu: this.mtu(pod.node), addressLength: 32, gateway: CALICO_GATEWAY,
             get routes() {
-                const o: Origin = { generated: true, by: 'calico', span: pod.origin.span, ast: pod.origin.ast };
+                const o = derivedOrigin('calico', pod.origin);
                 return [
                     defaultRoute(CALICO_GATEWAY, 'eth0', o),
                     route({ destination: cidr(CALICO_GATEWAY, 32), dev: 'eth0', scope: 'link', origin: o }),

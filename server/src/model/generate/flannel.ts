@@ -6,6 +6,7 @@
 import { type Ip, cidr } from '../address';
 import { macFor, vethName } from '../names';
 import { defaultRoute, firstHost, route } from '../netns';
+import { derivedOrigin } from '../origin';
 import type { FdbEntry, Link, Neighbor, Network, Node, Origin, Pod, Route } from '../types';
 import { type CniGenerator, type CniModel, type PodPlumbing, SharedRemote, plumbedPods, primary } from './cni';
 
@@ -22,7 +23,7 @@ export class Flannel implements CniGenerator {
     private readonly origin: Origin;
 
     constructor(private readonly model: CniModel) {
-        this.origin = { generated: true, by: 'flannel', span: model.cni.origin.span, ast: model.cni.origin.ast };
+        this.origin = derivedOrigin('flannel', model.cni.origin);
     }
 
     private get backend(): 'vxlan' | 'udp' | 'host-gw' {
@@ -63,7 +64,7 @@ export class Flannel implements CniGenerator {
         if (podCidr && plumbedPods(node).length > 0) {
             links.push({
                 name: 'cni0', kind: 'bridge', mtu: this.mtu(node), addresses: [cidr(firstHost(podCidr), podCidr.length)],
-                origin: { generated: true, by: 'bridge-cni', span: node.origin.span, ast: node.origin.ast },
+                origin: derivedOrigin('bridge-cni', node.origin),
             });
         }
         return links;
@@ -143,7 +144,7 @@ export class Flannel implements CniGenerator {
             mtu: this.backend === 'host-gw' ? (primary(pod.node)?.network.mtu ?? 1500) : this.mtu(pod.node),
             addressLength: podCidr?.length ?? 24, gateway, master: 'cni0',
             get routes() {
-                const o: Origin = { generated: true, by: 'bridge-cni', span: pod.origin.span, ast: pod.origin.ast };
+                const o = derivedOrigin('bridge-cni', pod.origin);
                 const routes: Route[] = [defaultRoute(gateway, 'eth0', o)];
                 if (podNetwork) routes.push(route({ destination: podNetwork, gateway, dev: 'eth0', origin: o }));
                 return routes;
@@ -172,7 +173,7 @@ export function nodeRangeRoutes(model: CniModel, network: Network): Route[] {
         for (const range of node.podCidr ? [node.podCidr] : node.blocks) {
             out.push(route({
                 destination: cidr(range.network, range.length), gateway: p.address,
-                origin: { generated: true, by: 'cloud', span: node.origin.span, ast: node.origin.ast },
+                origin: derivedOrigin('cloud', node.origin),
             }));
         }
     }

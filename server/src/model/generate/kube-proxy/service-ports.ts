@@ -89,7 +89,6 @@ class PortInfo implements ServicePortInfo {
     readonly hasEndpoints: boolean;
     servicesPosition = 0;
     nodePortPosition?: number;
-    readonly span?: Span;
     private resolved?: Endpoint[];
 
     constructor(readonly service: Service, readonly port: ServicePort, readonly portName: string) {
@@ -97,10 +96,12 @@ class PortInfo implements ServicePortInfo {
         this.name = servicePortName(service.namespace, service.name, portName);
         this.vip = service.headless ? undefined : service.clusterIP;
         this.nodePort = service.type !== 'ClusterIP' ? port.nodePort : undefined;
-        this.span = port.span ?? service.origin.span;
         // Cheap: stops at the first pod that resolves.
         this.hasEndpoints = service.endpoints.some(p => endpointAddress(p) !== undefined && resolveTargetPort(port, p) !== undefined);
     }
+
+    /** Found when asked: 20,000 ports are indexed, a trace reports a few. */
+    get span(): Span | undefined { return this.port.span ?? this.service.origin.span; }
 
     // Chain names are hashed on first use: a hook touches a handful of services, not all.
     private hashed?: string;
@@ -126,16 +127,26 @@ class PortInfo implements ServicePortInfo {
             const text = `${formatIp(ip)}:${port}`;
             if (seen.has(text)) continue; // one EndpointSlice entry per address
             seen.add(text);
-            out.push({
-                ip, port, text, pod, node: pod.node,
-                chain: endpointChainName(this.name, this.protocol, text),
-                nftChain: 'endpoint-' + nftEndpointBase(this.service.namespace, this.service.name, this.protocol, this.portName, formatIp(ip), port),
-                span: pod.nameSpan ?? pod.origin.span,
-            });
+            out.push(new EndpointInfo(ip, port, text, pod, this));
         }
         this.resolved = out;
         return out;
     }
+}
+
+/** An endpoint of a service port; its chain names and span are made when asked (a trace that does not record its steps asks for none). */
+class EndpointInfo implements Endpoint {
+    private chain_?: string;
+
+    constructor(readonly ip: Ip, readonly port: number, readonly text: string, readonly pod: Pod, private readonly of: PortInfo) { }
+
+    get node(): Node { return this.pod.node; }
+    get chain(): string { return this.chain_ ??= endpointChainName(this.of.name, this.of.protocol, this.text); }
+    get nftChain(): string {
+        const s = this.of.service;
+        return 'endpoint-' + nftEndpointBase(s.namespace, s.name, this.of.protocol, this.of.portName, formatIp(this.ip), this.port);
+    }
+    get span(): Span | undefined { return this.pod.nameSpan ?? this.pod.origin.span; }
 }
 
 const cache = new WeakMap<ClusterModel, ServicePorts>();
