@@ -558,19 +558,16 @@ class ModelBuilder {
             const network = item.network?.ref ? networks.get(item.network.ref.name) : undefined;
             const { ip, length } = this.addressOrPrefix(item, 'address', item.address);
             if (ip === undefined || !network) continue;
-            addresses.push({
-                address: ip, length: length ?? network.cidr.length, network, nic: item.dev ?? 'eth0',
-                spans: { address: propertySpan(item, 'address'), network: propertySpan(item, 'network'), nic: propertySpan(item, 'dev') },
-            });
+            addresses.push({ address: ip, length: length ?? network.cidr.length, network, nic: item.dev ?? 'eth0', spans: new AddressSpans(item) });
         }
         const podCidrDecl = this.once(decl.items, exact.PodCidr, 'podCIDR', where);
         const podCidr = podCidrDecl ? this.prefix(podCidrDecl, 'cidr', podCidrDecl.cidr) : undefined;
         const blocks: Cidr[] = [];
-        const blockSpans: (Span | undefined)[] = [];
+        const blockDecls: ast.Block[] = [];
         for (const item of decl.items) {
             if (!exact.Block(item)) continue;
             const b = this.prefix(item, 'cidr', item.cidr);
-            if (b) { blocks.push(b); blockSpans.push(propertySpan(item, 'cidr')); }
+            if (b) { blocks.push(b); blockDecls.push(item); }
         }
         let sysctls: Sysctls = KUBEADM_SYSCTLS;
         for (const item of decl.items) {
@@ -598,10 +595,9 @@ class ModelBuilder {
         const routesDecl = this.once(decl.items, exact.Routes, 'routes block', where);
         const declaredRoutes = routesDecl ? this.routes(routesDecl) : undefined;
         const node = new NodeImpl({
-            name: decl.name, origin: origin(decl), nameSpan: propertySpan(decl, 'name'), addresses, podCidr,
-            podCidrSpan: propertySpan(podCidrDecl, 'cidr'), blocks, blockSpans, blocksDeclared: blocks.length > 0, declaredLinks,
-            declaredRoutes, routesSpan: spanOf(routesDecl), sysctls, pods: [],
-        }, generator, netnsById);
+            name: decl.name, origin: origin(decl), addresses, podCidr, blocks, blocksDeclared: blocks.length > 0, declaredLinks,
+            declaredRoutes, sysctls, pods: [],
+        }, { node: decl, podCidr: podCidrDecl, blocks: blockDecls, routes: routesDecl }, generator, netnsById);
         for (const item of decl.items) {
             if (exact.Pod(item) && item.name) node.pods.push(this.pod(item, node, generator, netnsById));
         }
@@ -1112,27 +1108,44 @@ function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[
 
 // ---------------------------------------------------------------- lazily assembled namespaces
 
-type NodeFields = Omit<Node, 'netns' | 'pods'> & { pods: PodImpl[] };
+type NodeFields = Omit<Node, 'netns' | 'pods' | 'nameSpan' | 'podCidrSpan' | 'blockSpans' | 'routesSpan'> & { pods: PodImpl[] };
+
+/** The declarations a node's spans are found in, when asked (5,000 nodes are built, few reported). */
+interface NodeDecls {
+    readonly node: ast.Node;
+    readonly podCidr?: ast.PodCidr;
+    readonly blocks: readonly ast.Block[];
+    readonly routes?: ast.Routes;
+}
+
+/** Where a node's address line's parts are, found when asked. */
+class AddressSpans {
+    constructor(private readonly decl: ast.NodeAddress) { }
+    get address(): Span | undefined { return propertySpan(this.decl, 'address'); }
+    get network(): Span | undefined { return propertySpan(this.decl, 'network'); }
+    get nic(): Span | undefined { return propertySpan(this.decl, 'dev'); }
+}
 
 class NodeImpl implements Node {
     readonly name!: string;
     readonly origin!: Origin;
-    readonly nameSpan?: Span;
     readonly addresses!: readonly NodeAddress[];
     readonly podCidr?: Cidr;
-    readonly podCidrSpan?: Span;
     readonly blocks!: readonly Cidr[];
-    readonly blockSpans!: readonly (Span | undefined)[];
     readonly blocksDeclared!: boolean;
     readonly declaredLinks!: readonly Link[];
     readonly declaredRoutes?: readonly Route[];
-    readonly routesSpan?: Span;
     readonly sysctls!: Sysctls;
     readonly pods!: PodImpl[];
 
-    constructor(fields: NodeFields, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
+    constructor(fields: NodeFields, private readonly decls: NodeDecls, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
         Object.assign(this, fields);
     }
+
+    get nameSpan(): Span | undefined { return propertySpan(this.decls.node, 'name'); }
+    get podCidrSpan(): Span | undefined { return propertySpan(this.decls.podCidr, 'cidr'); }
+    get blockSpans(): readonly (Span | undefined)[] { return this.decls.blocks.map(b => propertySpan(b, 'cidr')); }
+    get routesSpan(): Span | undefined { return spanOf(this.decls.routes); }
 
     netns(): Netns {
         const id = `node:${this.name}`;
