@@ -5,13 +5,17 @@
 import './polyfills';
 import { NodeFileSystem } from 'langium/node';
 import { startLanguageServer } from 'langium/lsp';
-import { DocumentState } from 'langium';
+import { DocumentState, setInterruptionPeriod } from 'langium';
 import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
 import { createKnetLanguageServices } from './lsp/knet-lsp-module';
 import { registerCustomRequests } from './lsp/custom-requests';
 import { traceFlow } from './sim/index';
 
 const connection = createConnection(ProposedFeatures.all);
+// A build gives way to incoming messages after every 3 ms of work (Langium's default is
+// 10 ms): reading a keystroke takes two turns of the event loop, so a ~40 ms build of a
+// small file rarely saw the next keystroke before it ended and published a stale version.
+setInterruptionPeriod(3);
 // A fault in one request must not take the editor's server down: log it and keep serving.
 process.on('uncaughtException', e => connection.console.error(`knet: ${e.stack ?? e.message}`));
 process.on('unhandledRejection', e => connection.console.error(`knet: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
