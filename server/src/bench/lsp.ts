@@ -181,10 +181,10 @@ export async function measureLsp(serverBundle: string, file: string, cluster: Ge
         void final;
 
         // A half-written address, then the address completed: the block parses with an error
-        // in between, and is spliced in all the same. Medians of as many rounds as edits.
+        // in between, and is spliced in all the same. Medians of as many rounds as single edits.
         const brokenTimes: number[] = [], fixedTimes: number[] = [];
         let syntaxErrorShown = true, fixedClean = true;
-        for (let i = 0; i < Math.max(1, Math.ceil(options.edits / 2)); i++) {
+        for (let i = 0; i < options.edits; i++) {
             await quiet(Math.max(500, editMs));
             let t = performance.now();
             await change(e.address.slice(0, e.address.lastIndexOf('.') + 1));
