@@ -33,7 +33,7 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
         const freeRanges = new FreeRanges(podNetwork, model.nodes.flatMap(n => nodeRanges(model, n).map(r => r.cidr)));
         for (const node of model.nodes) {
             for (const r of nodeRanges(model, node)) {
-                if (!r.span || within(r.cidr, podNetwork)) continue;
+                if (within(r.cidr, podNetwork) || !r.span) continue;
                 ctx.fault(r.cidr);
                 const next = freeRanges.next(r.cidr.length);
                 report(r.span, `${r.label} of ${node.name} ${overlaps(r.cidr, podNetwork) ? 'reaches outside' : 'lies outside'} the pod network ${formatPrefix(podNetwork)}: the CNI routes only the pod network between nodes`,

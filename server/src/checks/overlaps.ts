@@ -51,7 +51,8 @@ export function checkOverlaps(ctx: CheckContext): Finding[] {
     for (const node of model.nodes) {
         for (const r of nodeRanges(model, node)) {
             if (ctx.isFaulted(r.cidr)) continue;
-            items.push({ cidr: r.cidr, kind: 'nodeRange', label: `${r.label} of ${node.name}`, span: r.span, node });
+            // Label and span are made for the few ranges reported, not for every node's.
+            items.push({ cidr: r.cidr, kind: 'nodeRange', get label() { return `${r.label} of ${node.name}`; }, get span() { return r.span; }, node });
         }
     }
     // The big ranges the pod network already collides with: node ranges meeting them are derived.

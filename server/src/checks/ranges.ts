@@ -13,12 +13,20 @@ export interface NodeRange {
     readonly label: string;
 }
 
+/**
+ * One of a node's ranges; its span and label are made when a finding asks (checks list the
+ * ranges of every node on each build, and report a few).
+ */
+class RangeOfNode implements NodeRange {
+    constructor(readonly cidr: Cidr, private readonly node: Node, private readonly block: number) { }
+    get span(): Span | undefined { return this.block < 0 ? this.node.podCidrSpan : this.node.blockSpans[this.block]; }
+    get label(): string { return `${this.block < 0 ? 'podCIDR' : 'block'} ${formatPrefix(this.cidr)}`; }
+}
+
 /** Every range the node's pods live in, as the CNI routes them between nodes. */
 export function nodeRanges(model: ClusterModel, node: Node): NodeRange[] {
-    if (model.cni.plugin === 'calico') {
-        return node.blocks.map((b, i) => ({ cidr: b, span: node.blockSpans[i], label: `block ${formatPrefix(b)}` }));
-    }
-    return node.podCidr ? [{ cidr: node.podCidr, span: node.podCidrSpan, label: `podCIDR ${formatPrefix(node.podCidr)}` }] : [];
+    if (model.cni.plugin === 'calico') return node.blocks.map((b, i) => new RangeOfNode(b, node, i));
+    return node.podCidr ? [new RangeOfNode(node.podCidr, node, -1)] : [];
 }
 
 /** The ranges a pod address must lie in: for Calico only declared blocks count. */
