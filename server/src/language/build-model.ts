@@ -110,6 +110,20 @@ class RouteSpans {
     get src(): Span | undefined { return propertySpan(this.srcDecl, 'address'); }
 }
 
+/**
+ * Spans of a declaration's parts (`[node, property]` each), found when asked, where the
+ * part is now: a model object kept across edits must not carry offsets an edit above it
+ * has moved. A part not written has no span.
+ */
+function partSpans<K extends string>(parts: { readonly [P in K]: readonly [AstNode | undefined, string] }): { readonly [P in K]?: Span } {
+    const spans = {} as { [P in K]?: Span };
+    for (const key of Object.keys(parts) as K[]) {
+        const [node, property] = parts[key];
+        if (node) Object.defineProperty(spans, key, { enumerable: true, get: () => propertySpan(node, property) });
+    }
+    return spans;
+}
+
 /** A declaration's origin; its span is found when asked, where the declaration is now. */
 class DeclaredOrigin implements Origin {
     readonly generated = false;
@@ -282,7 +296,7 @@ class ModelBuilder {
         const networkByName = new Map<string, Network>();
         for (const item of items) {
             if (!ast.isNetwork(item)) continue;
-            const n = this.network(item);
+            const n = this.keptNetwork(item);
             if (!n) continue;
             if (networkByName.has(n.name)) {
                 this.error(Codes.invalidDeclaration, `network '${n.name}' is declared twice`, propertySpan(item, 'name'), {
@@ -312,11 +326,13 @@ class ModelBuilder {
         const cniModel = { nodes, podNetwork, cni, networks };
         const generator = cniGenerator(cniModel);
         const netnsById = new Map<string, Netns>();
+        const env: NodeEnv = { generator, cache: netnsById };
         let step = 0;
         for (const item of items) {
             if (!ast.isNode(item)) continue;
             if ((++step & 31) === 0) yield;
-            const node = this.node(item, networkByName, generator, netnsById);
+            const node = this.keptOrBuilt(item, networks, networkByName, cni.plugin);
+            node.enter(env);
             if (nodeByName.has(node.name)) {
                 this.error(Codes.invalidDeclaration, `node '${node.name}' is declared twice`, propertySpan(item, 'name'), {
                     related: [{ span: nodeByName.get(node.name)!.nameSpan!, message: `first node '${node.name}'` }],
@@ -520,6 +536,16 @@ class ModelBuilder {
         return { mode, masqueradeAll, scheduler, origin: origin(decl) };
     }
 
+    /** As `keptOrBuilt` for nodes: a network is kept while its block is, so the nodes on it can be. */
+    private keptNetwork(decl: ast.Network): Network | undefined {
+        const kept = keptNetworks.get(decl);
+        if (kept) return kept;
+        const before = this.findings.length;
+        const n = this.network(decl);
+        if (n && this.findings.length === before) keptNetworks.set(decl, n);
+        return n;
+    }
+
     private network(decl: ast.Network): Network | undefined {
         const c = this.prefix(decl, 'cidr', decl.cidr);
         if (!decl.name) return undefined;
@@ -541,16 +567,31 @@ class ModelBuilder {
             name: decl.name, cidr: c ?? cidr(0, 32), mtu: mtu && mtu.mtu >= 68 ? mtu.mtu : 1500, mtuDeclared: !!mtu,
             gateway: gateway ? this.ip(gateway, 'address', gateway.address) : undefined, kind: k, routeLimit: limit?.limit,
             origin: origin(decl),
-            spans: {
-                name: propertySpan(decl, 'name'), cidr: propertySpan(decl, 'cidr'), mtu: propertySpan(mtu, 'mtu'),
-                gateway: propertySpan(gateway, 'address'), routeLimit: propertySpan(limit, 'limit'),
-            },
+            spans: partSpans({
+                name: [decl, 'name'], cidr: [decl, 'cidr'], mtu: [mtu, 'mtu'], gateway: [gateway, 'address'], routeLimit: [limit, 'limit'],
+            }),
         };
     }
 
     // ------------------------------------------------------------ nodes
 
-    private node(decl: ast.Node, networks: Map<string, Network>, generator: CniGenerator, netnsById: Map<string, Netns>): NodeImpl {
+    /**
+     * The node of the last build of this block, while it still holds: the block is the same
+     * AST object (an edit re-parses only the block it falls in), the networks and the CNI
+     * (which names the host-side veths) are the same. Else a new one, kept for the next
+     * build if it reported nothing (a finding holds offsets, which edits above it move).
+     */
+    private keptOrBuilt(decl: ast.Node, networks: readonly Network[], networkByName: Map<string, Network>, plugin: CniPlugin): NodeImpl {
+        const kept = keptNodes.get(decl);
+        if (kept && kept.plugin === plugin && sameList(kept.networks, networks)) return kept.node;
+        const before = this.findings.length;
+        const node = this.node(decl, networkByName);
+        if (this.findings.length === before) keptNodes.set(decl, { node, networks, plugin });
+        else keptNodes.delete(decl);
+        return node;
+    }
+
+    private node(decl: ast.Node, networks: Map<string, Network>): NodeImpl {
         const where = `node ${decl.name}`;
         const addresses: NodeAddress[] = [];
         for (const item of decl.items) {
@@ -595,11 +636,11 @@ class ModelBuilder {
         const routesDecl = this.once(decl.items, exact.Routes, 'routes block', where);
         const declaredRoutes = routesDecl ? this.routes(routesDecl) : undefined;
         const node = new NodeImpl({
-            name: decl.name, origin: origin(decl), addresses, podCidr, blocks, blocksDeclared: blocks.length > 0, declaredLinks,
+            name: decl.name, origin: origin(decl), addresses, podCidr, declaredBlocks: blocks, blocksDeclared: blocks.length > 0, declaredLinks,
             declaredRoutes, sysctls, pods: [],
-        }, { node: decl, podCidr: podCidrDecl, blocks: blockDecls, routes: routesDecl }, generator, netnsById);
+        }, { node: decl, podCidr: podCidrDecl, blocks: blockDecls, routes: routesDecl });
         for (const item of decl.items) {
-            if (exact.Pod(item) && item.name) node.pods.push(this.pod(item, node, generator, netnsById));
+            if (exact.Pod(item) && item.name) node.pods.push(this.pod(item, node));
         }
         return node;
     }
@@ -622,11 +663,11 @@ class ModelBuilder {
         const local = get(ast.isLinkLocal, 'local');
         const remote = get(ast.isLinkRemote, 'remote');
         const addrs: Cidr[] = [];
-        const addrSpans: (Span | undefined)[] = [];
+        const addrDecls: ast.LinkAddress[] = [];
         for (const o of decl.options) {
             if (ast.isLinkAddress(o)) {
                 const c = this.prefix(o, 'cidr', o.cidr);
-                if (c) { addrs.push(c); addrSpans.push(propertySpan(o, 'cidr')); }
+                if (c) { addrs.push(c); addrDecls.push(o); }
             }
         }
         const parentMtu = addresses.find(a => a.nic === parent?.parent)?.network.mtu ?? addresses[0]?.network.mtu ?? 1500;
@@ -640,11 +681,10 @@ class ModelBuilder {
             vlanId: vlanId?.id, local: local ? this.ip(local, 'address', local.address) : undefined,
             remote: remote ? this.ip(remote, 'address', remote.address) : undefined, network: nic?.network.name,
             origin: origin(decl),
-            spans: {
-                name: propertySpan(decl, 'name'), kind: propertySpan(decl, 'kind'), mtu: propertySpan(mtu, 'mtu'),
-                master: propertySpan(master, 'bridge'), parent: propertySpan(parent, 'parent'), vni: propertySpan(vni, 'vni'),
-                port: propertySpan(port, 'port'), peer: propertySpan(peer, 'peer'), addresses: addrs.length ? addrSpans : undefined,
-            },
+            spans: Object.defineProperty(partSpans({
+                name: [decl, 'name'], kind: [decl, 'kind'], mtu: [mtu, 'mtu'], master: [master, 'bridge'], parent: [parent, 'parent'],
+                vni: [vni, 'vni'], port: [port, 'port'], peer: [peer, 'peer'],
+            }), 'addresses', { enumerable: true, get: () => addrDecls.length ? addrDecls.map(o => propertySpan(o, 'cidr')) : undefined }),
         };
     }
 
@@ -684,7 +724,7 @@ class ModelBuilder {
             const nflags = new Set(nh.attributes.filter(exact.RouteFlag).map(f => f.flag));
             nexthops.push({
                 gateway: nvia ? this.ip(nvia, 'gateway', nvia.gateway) : undefined, dev: ndev?.dev, weight: w?.weight ?? 1,
-                onlink: nflags.has('onlink'), dead: nflags.has('dead'), linkdown: nflags.has('linkdown'), span: spanOf(nh),
+                onlink: nflags.has('onlink'), dead: nflags.has('dead'), linkdown: nflags.has('linkdown'), get span() { return spanOf(nh); },
             });
         }
         const tableName = table ? String(table.table) : decl.type === 'local' || decl.type === 'broadcast' ? 'local' : 'main';
@@ -703,7 +743,7 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ pods
 
-    private pod(decl: ast.Pod, node: NodeImpl, generator: CniGenerator, netnsById: Map<string, Netns>): PodImpl {
+    private pod(decl: ast.Pod, node: NodeImpl): PodImpl {
         const opts = decl.options;
         this.reportRepeated(opts, POD_OPTIONS, `pod ${decl.name}`);
         const mtu = opts.find(exact.PodMtu);
@@ -727,7 +767,7 @@ class ModelBuilder {
             this.error(Codes.invalidDeclaration, `pod ${decl.name} needs an address (or hostNetwork, or 'network none')`, propertySpan(decl, 'name'));
         }
         return new PodImpl(decl, node, namespace, hostNetwork || noNetwork ? undefined : address, mtu?.mtu,
-            hostNetwork, noNetwork, iface?.iface, routesDecl ? this.routes(routesDecl) : undefined, generator, netnsById);
+            hostNetwork, noNetwork, iface?.iface, routesDecl ? this.routes(routesDecl) : undefined);
     }
 
     // ------------------------------------------------------------ services
@@ -973,6 +1013,16 @@ function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecti
     }
 }
 
+const keptNetworks = new WeakMap<ast.Network, Network>();
+/** What `keptOrBuilt` keeps of each node block's last build. */
+const keptNodes = new WeakMap<ast.Node, { readonly node: NodeImpl; readonly networks: readonly Network[]; readonly plugin: CniPlugin }>();
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+}
+
 /** Each node block's picks: (index of the pod in the node, index of the selecting service), in order. */
 const picksByBlock = new WeakMap<ast.Node, { readonly selectors: object; readonly picks: Int32Array }>();
 /**
@@ -1088,7 +1138,7 @@ function allocateBlocks(nodes: NodeImpl[], podNetwork: Cidr | undefined, blockSi
 }
 
 /** Who owns each routed address: the first declaration wins; duplicates are the checks' business. */
-function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): { owners: AddressTable<AddressOwner>; contested: Set<Ip> } {
+function ownership(nodes: Node[], pods: PodImpl[], hosts: Host[], services: Service[], networks: Network[], generator: CniGenerator): { owners: AddressTable<AddressOwner>; contested: Set<Ip> } {
     const owners = new AddressTable<AddressOwner>(nodes.length * 4 + pods.length + hosts.length + services.length + networks.length);
     const contested = new Set<Ip>();
     const add = (ip: Ip | undefined, owner: AddressOwner) => {
@@ -1100,7 +1150,7 @@ function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[
         for (const a of node.addresses) add(a.address, { kind: 'node', node, device: a.nic });
         for (const d of generator.nodeDeviceAddresses(node)) add(d.address, { kind: 'node', node, device: d.device });
     }
-    for (const pod of pods) add(pod.address, { kind: 'pod', pod });
+    for (const pod of pods) if (pod.address !== undefined) add(pod.address, pod.asOwner);
     for (const host of hosts) add(host.address, { kind: 'host', host });
     for (const s of services) add(s.clusterIP, { kind: 'service', service: s });
     return { owners, contested };
@@ -1108,7 +1158,8 @@ function ownership(nodes: Node[], pods: Pod[], hosts: Host[], services: Service[
 
 // ---------------------------------------------------------------- lazily assembled namespaces
 
-type NodeFields = Omit<Node, 'netns' | 'pods' | 'nameSpan' | 'podCidrSpan' | 'blockSpans' | 'routesSpan'> & { pods: PodImpl[] };
+type NodeFields = Omit<Node, 'netns' | 'pods' | 'nameSpan' | 'podCidrSpan' | 'blockSpans' | 'routesSpan' | 'blocks'>
+    & { pods: PodImpl[]; declaredBlocks: readonly Cidr[] };
 
 /** The declarations a node's spans are found in, when asked (5,000 nodes are built, few reported). */
 interface NodeDecls {
@@ -1126,21 +1177,47 @@ class AddressSpans {
     get nic(): Span | undefined { return propertySpan(this.decl, 'dev'); }
 }
 
+/**
+ * What a node's namespaces are made with in one version of the model: the CNI's generator
+ * (which knows every node) and the version's namespaces. A node kept across versions is
+ * handed the new version's.
+ */
+interface NodeEnv {
+    readonly generator: CniGenerator;
+    readonly cache: Map<string, Netns>;
+}
+
+/**
+ * A node and its pods as its block declares them. What depends on the rest of the cluster
+ * (the generated namespaces, Calico's allocated blocks) is set per version by `enter`, so
+ * a node whose block an edit left alone is kept, pods and all (see `keptNodes`).
+ */
 class NodeImpl implements Node {
     readonly name!: string;
     readonly origin!: Origin;
     readonly addresses!: readonly NodeAddress[];
     readonly podCidr?: Cidr;
-    readonly blocks!: readonly Cidr[];
+    /** Declared blocks, then (Calico) the one allocated in this version. */
+    blocks: readonly Cidr[] = [];
+    readonly declaredBlocks!: readonly Cidr[];
     readonly blocksDeclared!: boolean;
     readonly declaredLinks!: readonly Link[];
     readonly declaredRoutes?: readonly Route[];
     readonly sysctls!: Sysctls;
     readonly pods!: PodImpl[];
+    env!: NodeEnv;
 
-    constructor(fields: NodeFields, private readonly decls: NodeDecls, private readonly generator: CniGenerator, private readonly cache: Map<string, Netns>) {
+    constructor(fields: NodeFields, private readonly decls: NodeDecls) {
         Object.assign(this, fields);
     }
+
+    /** Takes the node into a version of the model. */
+    enter(env: NodeEnv): void {
+        this.env = env;
+        this.blocks = this.blocksDeclared ? this.declaredBlocks : [];
+    }
+
+    private get generator(): CniGenerator { return this.env.generator; }
 
     get nameSpan(): Span | undefined { return propertySpan(this.decls.node, 'name'); }
     get podCidrSpan(): Span | undefined { return propertySpan(this.decls.podCidr, 'cidr'); }
@@ -1149,7 +1226,8 @@ class NodeImpl implements Node {
 
     netns(): Netns {
         const id = `node:${this.name}`;
-        let ns = this.cache.get(id);
+        const cache = this.env.cache;
+        let ns = cache.get(id);
         if (ns) return ns;
         const links = new Map<string, Link>();
         const kubelet = derivedOrigin('kubelet', this.origin);
@@ -1204,7 +1282,7 @@ class NodeImpl implements Node {
             id, kind: 'node', name: this.name, links: [...links.values()], routes, routesDeclared: !!this.declaredRoutes,
             sharedMain, neigh, sysctls: this.sysctls,
         });
-        this.cache.set(id, ns);
+        cache.set(id, ns);
         return ns;
     }
 }
@@ -1221,10 +1299,11 @@ class PodImpl implements Pod {
     private containers_?: readonly Container[];
     private generatedIface?: string;
     private key_?: string;
+    private owner_?: AddressOwner;
 
     constructor(
         readonly decl: ast.Pod,
-        readonly node: Node,
+        readonly node: NodeImpl,
         readonly namespace: string,
         readonly address: Ip | undefined,
         readonly mtu: number | undefined,
@@ -1232,11 +1311,13 @@ class PodImpl implements Pod {
         readonly noNetwork: boolean,
         private readonly iface: string | undefined,
         readonly declaredRoutes: readonly Route[] | undefined,
-        private readonly generator: CniGenerator,
-        private readonly cache: Map<string, Netns>,
     ) { }
 
+    private get generator(): CniGenerator { return this.node.env.generator; }
+
     get name(): string { return this.decl.name; }
+    /** The pod as its address's owner: made once, and kept with the pod across versions. */
+    get asOwner(): AddressOwner { return this.owner_ ??= { kind: 'pod', pod: this }; }
     /** "namespace/name", made when first asked for (most of 150,000 pods never are). */
     get key(): string { return this.key_ ??= `${this.namespace}/${this.decl.name}`; }
     get nameSpan(): Span | undefined { return propertySpan(this.decl, 'name'); }
@@ -1271,7 +1352,8 @@ class PodImpl implements Pod {
     netns(): Netns {
         if (this.hostNetwork) return this.node.netns();
         const id = `pod:${this.key}`;
-        let ns = this.cache.get(id);
+        const cache = this.node.env.cache;
+        let ns = cache.get(id);
         if (ns) return ns;
         const o = derivedOrigin(this.generator.author, this.origin);
         const links: Link[] = [];
@@ -1288,7 +1370,7 @@ class PodImpl implements Pod {
         ns = assembleNetns({
             id, kind: 'pod', name: this.name, links, routes, routesDeclared: !!this.declaredRoutes, sysctls: { ipForward: false, bridgeNfCallIptables: false, rpFilter: 0 },
         });
-        this.cache.set(id, ns);
+        cache.set(id, ns);
         return ns;
     }
 }
