@@ -11,7 +11,7 @@ import { interruptAndCheck } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Flow, FlowSource, FlowTarget } from '../model/types';
 import { isSuccess } from '../protocol/trace';
-import { traceForward } from '../sim/index';
+import { FlowOutcomes } from './flow-outcomes';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
 
@@ -54,14 +54,20 @@ export async function checkFlowsAsync(ctx: CheckContext, cancelToken: Cancellati
     return out;
 }
 
+/** Every file's flows' outcomes, kept from one version to the next (by the flows' declarations, weakly). */
+export const flowOutcomes = new FlowOutcomes();
+
 function flowFinding(ctx: CheckContext, flow: Flow): Finding | undefined {
     const span = flow.spans.name ?? flow.origin.span;
-    if (!span || ctx.hasErrorWithin(flow.origin.span) || faulted(ctx, flow.source) || faulted(ctx, flow.target)) return undefined;
-    const trace = traceForward(ctx.model, flow);
-    if (isSuccess(trace.disposition)) return undefined;
+    if (!span || ctx.hasErrorWithin(flow.origin.span) || faulted(ctx, flow.source) || faulted(ctx, flow.target)) {
+        flowOutcomes.forget(flow);
+        return undefined;
+    }
+    const end = flowOutcomes.endOf(ctx.model, flow);
+    if (isSuccess(end.disposition)) return undefined;
     return {
         code: Codes.unreachableFlow, severity: 'warning', span: flowSpan(flow),
-        message: `flow ${flow.name} ends ${trace.disposition}${trace.dispositionAt ? ` at ${trace.dispositionAt}` : ''}: ${trace.dispositionReason}`,
+        message: `flow ${flow.name} ends ${end.disposition}${end.at ? ` at ${end.at}` : ''}: ${end.reason}`,
     };
 }
 
