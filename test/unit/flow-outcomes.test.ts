@@ -27,7 +27,7 @@ function random(seed: number): () => number {
     };
 }
 
-const strip = (d: LangiumDocument) => (d.diagnostics ?? []).map(x => ({ message: x.message, range: x.range, code: x.code }));
+const strip = (d: LangiumDocument) => (d.diagnostics ?? []).map(x => ({ message: typeof x.message === 'string' ? x.message : x.message.value, range: x.range, code: x.code }));
 
 /** The node blocks of the text: [start of "  node", end after its "  }"]. */
 function nodeBlocks(text: string): [number, number][] {
