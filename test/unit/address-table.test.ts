@@ -38,4 +38,18 @@ describe('AddressTable', () => {
         expect(table.get(0x0a000001)).toBe('second');
         expect(table.get(0x0a000002)).toBeUndefined();
     });
+
+    it('claims a key once: the first value stays, as the model\'s first owner wins', () => {
+        const next = random(11);
+        const table = new AddressTable<number>();
+        const first = new Map<number, number>();
+        for (let i = 0; i < 20000; i++) {
+            const k = i % 2 === 0 ? 0x0af40000 + (i % 5000) : next();
+            const claimed = table.claim(k, i);
+            expect(claimed).toBe(!first.has(k));
+            if (claimed) first.set(k, i);
+        }
+        expect(table.size).toBe(first.size);
+        for (const [k, v] of first) expect(table.get(k)).toBe(v);
+    });
 });

@@ -1143,7 +1143,7 @@ function ownership(nodes: Node[], pods: PodImpl[], hosts: Host[], services: Serv
     const contested = new Set<Ip>();
     const add = (ip: Ip | undefined, owner: AddressOwner) => {
         if (ip === undefined) return;
-        if (owners.has(ip)) contested.add(ip); else owners.set(ip, owner);
+        if (!owners.claim(ip, owner)) contested.add(ip);
     };
     for (const n of networks) add(n.gateway, { kind: 'gateway', network: n });
     for (const node of nodes) {

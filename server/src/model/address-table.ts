@@ -54,10 +54,21 @@ export class AddressTable<V> implements AddressLookup<V> {
 
     /** Files `value` under `ip`, replacing what was there. */
     set(ip: Ip, value: V): this {
+        this.put(ip, value, true);
+        return this;
+    }
+
+    /** Files `value` under `ip` unless something is filed there already (one probe); false then. */
+    claim(ip: Ip, value: V): boolean {
+        return this.put(ip, value, false);
+    }
+
+    /** True when `ip` was new. */
+    private put(ip: Ip, value: V, replace: boolean): boolean {
         let i = this.find(ip);
         if (i >= 0) {
-            this.values[i] = value;
-            return this;
+            if (replace) this.values[i] = value;
+            return false;
         }
         if ((this.size + 1) * 2 > this.keys.length) {
             this.grow();
@@ -68,7 +79,7 @@ export class AddressTable<V> implements AddressLookup<V> {
         this.used[i] = 1;
         this.values[i] = value;
         this.size++;
-        return this;
+        return true;
     }
 
     private grow(): void {
