@@ -13,6 +13,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { generateCluster } from '../../server/src/bench/generate';
 import { flowOutcomes } from '../../server/src/checks/flows';
+import { formatIp } from '../../server/src/model/address';
+import type { Pod, Service } from '../../server/src/model/types';
 
 const { shared, Knet } = createKnetServices(EmptyFileSystem);
 
@@ -133,48 +135,57 @@ describe('flow outcomes kept across edits', () => {
         }, 120_000);
     }
 
-    it('trace again a flow whose service gained an endpoint on an edited node, though it never went there', async () => {
-        const cluster = generateCluster({ nodes: 12, variant: 'flannel-vxlan', podsPerNode: 10, seed: 3 });
-        const uri = URI.parse('file:///outcomes/endpoint.knet');
-        const texts = shared.workspace.TextDocuments!;
-        let version = 1;
-        const open = async (t: string) => {
-            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-            await shared.workspace.DocumentBuilder.update([uri], []);
-            return shared.workspace.LangiumDocuments.getDocument(uri)!;
-        };
-        const model = Knet.model.ModelCache.get(await open(cluster.text)).model;
-        // A pod on the first node, and a service of its namespace that does not pick it: the
-        // pod's endpoint would come first (endpoints keep the file's order; choice 0 takes the first).
-        const first = model.nodes[0];
-        let pod, service;
-        for (const p of first.pods.filter(x => !x.hostNetwork && x.address !== undefined)) {
-            service = model.services.find(s => s.namespace === p.namespace && s.selector && s.ports.length && s.endpoints.length
-                && !s.endpoints.includes(p) && s.endpoints.every(e => e.node !== first));
-            if (service) { pod = p; break; }
-        }
-        expect(pod && service).toBeTruthy();
-        const source = model.pods.find(p => !p.hostNetwork && p.node !== first && p.node !== service!.endpoints[0].node)!;
-        const close = cluster.text.lastIndexOf('}');
-        const flow = `  flow probe: ${source.key} -> ${service!.name}.${service!.namespace}.svc.cluster.local:${service!.ports[0].port}\n`;
-        let text = cluster.text.slice(0, close) + flow + cluster.text.slice(close);
-        const unreachable = (d: LangiumDocument) => strip(d).filter(x => x.code === 'unreachable-flow' && x.message.includes('flow probe '));
-        expect(unreachable(await open(text))).toEqual([]);
-        // The first node stops forwarding: the probe does not pass there, so it is kept.
-        const nodeLine = `  node ${first.name} {\n`;
-        text = text.replace(nodeLine, `${nodeLine}    sysctl net.ipv4.ip_forward=0\n`);
-        expect(unreachable(await open(text))).toEqual([]);
-        // The pod takes the service's labels: the service's first endpoint is now behind that node.
-        const labels = [...service!.selector!].map(([k, v]) => `${k}=${v}`).join(',');
-        const line = new RegExp(`(\\n {4}pod ${pod!.name} [^\\n]*?)labels \\S+`);
-        expect(line.test(text)).toBe(true);
-        text = text.replace(line, `$1labels ${labels}`);
-        const document = await open(text);
-        const fresh = shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse('file:///outcomes/endpoint-fresh.knet'));
-        shared.workspace.LangiumDocuments.addDocument(fresh);
-        await shared.workspace.DocumentBuilder.build([fresh], { validation: true });
-        shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
-        expect(unreachable(fresh).length).toBe(1);
-        expect(unreachable(document)).toEqual(unreachable(fresh));
-    });
+    // A flow meets a service by its name, by its ClusterIP, or by its node port on any node.
+    const probes = {
+        'by name': { nodePort: false, probe: (source: string, s: Service) => `${source} -> ${s.name}.${s.namespace}.svc.cluster.local:${s.ports[0].port}` },
+        'by ClusterIP': { nodePort: false, probe: (source: string, s: Service) => `${source} -> ${formatIp(s.clusterIP!)}:${s.ports[0].port}` },
+        'by node port, from a host': { nodePort: true, probe: (_: string, s: Service, node: string) => `bastion -> ${node}:${s.ports[0].nodePort}` },
+    };
+    for (const [how, { nodePort, probe }] of Object.entries(probes)) {
+        it(`trace again a flow whose service (${how}) gained an endpoint on an edited node, though it never went there`, async () => {
+            const cluster = generateCluster({ nodes: 12, variant: 'flannel-vxlan', podsPerNode: 10, seed: 3 });
+            const uri = URI.parse(`file:///outcomes/endpoint-${how.replace(/\W+/g, '-')}.knet`);
+            const texts = shared.workspace.TextDocuments!;
+            let version = 1;
+            const open = async (t: string) => {
+                texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
+                await shared.workspace.DocumentBuilder.update([uri], []);
+                return shared.workspace.LangiumDocuments.getDocument(uri)!;
+            };
+            const model = Knet.model.ModelCache.get(await open(cluster.text)).model;
+            // A pod on the first node, and a service of its namespace that does not pick it: the
+            // pod's endpoint would come first (endpoints keep the file's order; choice 0 takes the first).
+            const first = model.nodes[0];
+            let pod: Pod | undefined, service: Service | undefined;
+            for (const p of first.pods.filter(x => !x.hostNetwork && x.address !== undefined)) {
+                service = model.services.find(s => s.namespace === p.namespace && s.selector && s.ports.length && s.endpoints.length
+                    && s.clusterIP !== undefined && (!nodePort || (s.type === 'NodePort' && s.ports[0].nodePort !== undefined && s.externalTrafficPolicy !== 'Local'))
+                    && !s.endpoints.includes(p) && s.endpoints.every(e => e.node !== first));
+                if (service) { pod = p; break; }
+            }
+            expect(pod && service).toBeTruthy();
+            const source = model.pods.find(p => !p.hostNetwork && p.node !== first && p.node !== service!.endpoints[0].node)!;
+            const close = cluster.text.lastIndexOf('}');
+            const flow = `  flow probe: ${probe(source.key, service!, source.node.name)}\n`;
+            let text = cluster.text.slice(0, close) + flow + cluster.text.slice(close);
+            const unreachable = (d: LangiumDocument) => strip(d).filter(x => x.code === 'unreachable-flow' && x.message.includes('flow probe '));
+            expect(unreachable(await open(text))).toEqual([]);
+            // The first node stops forwarding: the probe does not pass there, so it is kept.
+            const nodeLine = `  node ${first.name} {\n`;
+            text = text.replace(nodeLine, `${nodeLine}    sysctl net.ipv4.ip_forward=0\n`);
+            expect(unreachable(await open(text))).toEqual([]);
+            // The pod takes the service's labels: the service's first endpoint is now behind that node.
+            const labels = [...service!.selector!].map(([k, v]) => `${k}=${v}`).join(',');
+            const line = new RegExp(`(\\n {4}pod ${pod!.name} [^\\n]*?)labels \\S+`);
+            expect(line.test(text)).toBe(true);
+            text = text.replace(line, `$1labels ${labels}`);
+            const document = await open(text);
+            const fresh = shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`file:///outcomes/endpoint-fresh-${version}.knet`));
+            shared.workspace.LangiumDocuments.addDocument(fresh);
+            await shared.workspace.DocumentBuilder.build([fresh], { validation: true });
+            shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
+            expect(unreachable(fresh).length).toBe(1);
+            expect(unreachable(document)).toEqual(unreachable(fresh));
+        });
+    }
 });

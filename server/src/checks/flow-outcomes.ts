@@ -10,7 +10,7 @@
  * - the cluster around the flow is the same: the settings, the hosts, the services and,
  *   for every node, its name, addresses and pod ranges (else every flow is traced again);
  * - no node it visited, and neither of its ends, was rebuilt (its block was edited);
- * - no service it can be balanced through has other endpoints now;
+ * - no service its destination can meet (by ClusterIP, or by node port) has other endpoints now;
  * - the flow's line is the same (outcomes are kept by its declaration).
  * Node and pod objects are kept across versions while their block is (see build-model), so
  * "rebuilt" is a matter of identity.
@@ -51,7 +51,13 @@ class Surroundings {
 }
 
 /** Between two versions: everything changed, or the nodes rebuilt and the services whose endpoints moved. */
-type Change = 'everything' | { readonly rebuilt: ReadonlySet<string>; readonly touched: ReadonlySet<string> };
+type Change = 'everything' | {
+    readonly rebuilt: ReadonlySet<string>;
+    /** The services whose endpoints moved, by key, and the ClusterIPs and node ports they are reached by. */
+    readonly touched: ReadonlySet<string>;
+    readonly touchedClusterIPs: ReadonlySet<number>;
+    readonly touchedNodePorts: ReadonlySet<number>;
+};
 
 /** The same name, addresses and pod ranges: what every other node's routes and neighbours are made of. */
 function sameFacts(a: Node, b: Node): boolean {
@@ -95,7 +101,7 @@ function changeBetween(before: Surroundings, now: Surroundings): Change {
         if (!sameFacts(a, b)) return 'everything';
         rebuilt.add(b.name);
     }
-    const touched = new Set<string>();
+    const touched = new Set<string>(), touchedClusterIPs = new Set<number>(), touchedNodePorts = new Set<number>();
     for (let i = 0; i < now.services.length; i++) {
         const a = before.services[i], b = now.services[i];
         if (a.origin.ast !== b.origin.ast || a.key !== b.key) return 'everything';
@@ -103,21 +109,43 @@ function changeBetween(before: Surroundings, now: Surroundings): Change {
         if (x === y) continue;
         let same = x.length === y.length;
         for (let k = 0; same && k < x.length; k++) same = sameEndpoint(x[k], y[k]);
-        if (!same) touched.add(b.key);
+        if (same) continue;
+        touched.add(b.key);
+        if (b.clusterIP !== undefined) touchedClusterIPs.add(b.clusterIP);
+        for (const p of b.ports) if (p.nodePort !== undefined) touchedNodePorts.add(p.nodePort);
     }
-    return { rebuilt, touched };
+    return { rebuilt, touched, touchedClusterIPs, touchedNodePorts };
 }
 
-/** Whether the ends of a flow, as this version resolves them, lie where the change is. */
-function endTouched(end: FlowSource | FlowTarget | undefined, change: Exclude<Change, 'everything'>): boolean {
-    if (!end) return false;
-    switch (end.kind) {
-        case 'pod': return change.rebuilt.has(end.pod.node.name);
-        case 'node': return change.rebuilt.has(end.node.name) || change.touched.size > 0; // a NodePort
-        case 'service': return change.touched.has(end.service.key);
-        case 'host': return change.touched.size > 0;
-        // An address may be a ClusterIP, a NodePort's node or a pod that moved.
-        case 'address': return change.touched.size > 0 || change.rebuilt.size > 0;
+/**
+ * Whether a flow starts where the change is. Where a packet starts is all a source decides:
+ * the services it meets are chosen by its destination.
+ */
+function sourceTouched(source: FlowSource | undefined, change: Exclude<Change, 'everything'>): boolean {
+    if (!source) return false;
+    switch (source.kind) {
+        case 'pod': return change.rebuilt.has(source.pod.node.name);
+        case 'node': return change.rebuilt.has(source.node.name);
+        case 'host': return false;
+    }
+}
+
+/**
+ * Whether a flow's destination, as this version resolves it, lies where the change is: a
+ * rebuilt pod or node, or a service with moved endpoints that its packets can meet (by
+ * ClusterIP, or by node port when sent to a node). A host is outside every service's rules.
+ */
+function targetTouched(flow: Flow, change: Exclude<Change, 'everything'>): boolean {
+    const target = flow.target;
+    if (!target) return false;
+    const nodePort = flow.port !== undefined && change.touchedNodePorts.has(flow.port);
+    switch (target.kind) {
+        case 'pod': return change.rebuilt.has(target.pod.node.name);
+        case 'node': return change.rebuilt.has(target.node.name) || nodePort;
+        case 'service': return change.touched.has(target.service.key);
+        case 'host': return false;
+        // An address may be a ClusterIP, a node's (a node port) or a pod's that moved.
+        case 'address': return change.touchedClusterIPs.has(target.address) || nodePort || change.rebuilt.size > 0;
     }
 }
 
@@ -186,6 +214,6 @@ export class FlowOutcomes {
         const change = memo.change;
         if (change === 'everything') return false;
         if (last.nodes.some(n => change.rebuilt.has(n))) return false;
-        return !endTouched(flow.source, change) && !endTouched(flow.target, change);
+        return !sourceTouched(flow.source, change) && !targetTouched(flow, change);
     }
 }
