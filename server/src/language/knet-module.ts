@@ -14,7 +14,7 @@ import { KnetGeneratedModule, KnetGeneratedSharedModule } from './generated/modu
 import { KnetScopeComputation, KnetScopeProvider } from './scope';
 import { KnetValueConverter } from './value-converter';
 import { KnetLinker } from './linker';
-import { KnetReferenceDescriptionProvider } from './reference-descriptions';
+import { KnetAstNodeDescriptionProvider, KnetReferenceDescriptionProvider } from './reference-descriptions';
 import { KnetDocumentValidator } from './document-validator';
 import { KnetParserErrorMessageProvider } from './parser-messages';
 import { ModelCache } from './model-cache';
@@ -43,6 +43,7 @@ export const KnetModule: Module<KnetServices, PartialLangiumServices & KnetAdded
     },
     workspace: {
         ReferenceDescriptionProvider: (services) => new KnetReferenceDescriptionProvider(services),
+        AstNodeDescriptionProvider: (services) => new KnetAstNodeDescriptionProvider(services),
     },
     model: {
         ModelCache: (services) => new ModelCache(services),
