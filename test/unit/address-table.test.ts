@@ -1,7 +1,7 @@
 /**
  * The model's table of address owners agrees with a Map on every lookup: across growth,
  * for addresses on both sides of 2^31, 0.0.0.0 and 255.255.255.255, and when a key is
- * filed twice.
+ * filed twice, and through deletions.
  */
 import { describe, expect, it } from 'vitest';
 import { AddressTable } from '../../server/src/model/address-table';
@@ -51,5 +51,39 @@ describe('AddressTable', () => {
         }
         expect(table.size).toBe(first.size);
         for (const [k, v] of first) expect(table.get(k)).toBe(v);
+    });
+
+    it('deletes as a Map does, keeping every other key findable (runs of neighbours, wrap-around, growth)', () => {
+        const next = random(23);
+        for (const expected of [4, 1000]) {
+            const table = new AddressTable<number>(expected);
+            const map = new Map<number, number>();
+            // Neighbouring addresses (a node's pods) make long probe runs; a few keys recur often.
+            const pool: number[] = [];
+            for (let i = 0; i < 3000; i++) pool.push(i % 4 === 0 ? next() : 0x0af40000 + (i % 700));
+            for (let i = 0; i < 30000; i++) {
+                const k = pool[next() % pool.length];
+                const op = next() % 3;
+                if (op === 0) {
+                    expect(table.delete(k)).toBe(map.delete(k));
+                } else if (op === 1) {
+                    expect(table.claim(k, i)).toBe(!map.has(k));
+                    if (!map.has(k)) map.set(k, i);
+                } else {
+                    table.set(k, i);
+                    map.set(k, i);
+                }
+                if (i % 997 === 0) {
+                    expect(table.size).toBe(map.size);
+                    for (const key of pool) expect(table.get(key)).toBe(map.get(key));
+                }
+            }
+            // Only the owner named may take its entry out.
+            const [key, value] = map.entries().next().value as [number, number];
+            expect(table.delete(key, v => v === value + 1)).toBe(false);
+            expect(table.get(key)).toBe(value);
+            expect(table.delete(key, v => v === value)).toBe(true);
+            expect(table.has(key)).toBe(false);
+        }
     });
 });

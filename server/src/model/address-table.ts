@@ -82,6 +82,30 @@ export class AddressTable<V> implements AddressLookup<V> {
         return true;
     }
 
+    /**
+     * Takes `ip` out, when `owner` says whose entry may go (the one filed there must be it).
+     * The entries probed past it move back into the gap (backward-shift deletion), so
+     * lookups stay one run of probes and no tombstones pile up over a document's edits.
+     */
+    delete(ip: Ip, owner?: (value: V) => boolean): boolean {
+        let hole = this.find(ip);
+        if (hole < 0 || (owner && !owner(this.values[hole] as V))) return false;
+        const mask = this.keys.length - 1;
+        for (let j = (hole + 1) & mask; this.used[j] === 1; j = (j + 1) & mask) {
+            const home = this.slot(this.keys[j]);
+            // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+            const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+            if (between) continue;
+            this.keys[hole] = this.keys[j];
+            this.values[hole] = this.values[j];
+            hole = j;
+        }
+        this.used[hole] = 0;
+        this.values[hole] = undefined;
+        this.size--;
+        return true;
+    }
+
     private grow(): void {
         const { keys, used, values } = this;
         const capacity = keys.length * 2;
