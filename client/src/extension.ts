@@ -10,6 +10,7 @@ import {
     DocumentValidatedNotification, ShowTraceCommand, type DocumentValidatedParams, type ShowTraceArguments,
 } from '../../server/src/protocol/requests';
 import { TracePanel, type TraceTarget } from './trace-panel';
+import { LANGUAGE_SERVER_NODE_FLAGS } from '../../server/src/protocol/node-flags';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 
@@ -23,8 +24,8 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<KnetExtensionApi> {
     const serverModule = context.asAbsolutePath(path.join('dist', 'server.cjs'));
     const serverOptions: ServerOptions = {
-        run: { module: serverModule, transport: TransportKind.ipc },
-        debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+        run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...LANGUAGE_SERVER_NODE_FLAGS] } },
+        debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...LANGUAGE_SERVER_NODE_FLAGS, '--nolazy', '--inspect=6009'] } },
     };
     const clientOptions: LanguageClientOptions = {
         // Files on disk and unsaved buffers alike: a pasted `ip route` dump is often untitled.

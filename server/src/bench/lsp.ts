@@ -14,6 +14,7 @@ import {
     ShutdownRequest, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { TraceRequest } from '../protocol/requests';
+import { LANGUAGE_SERVER_NODE_FLAGS } from '../protocol/node-flags';
 import type { GeneratedCluster } from './generate';
 import { median, peakRssOfPid } from './measure';
 import { splicedPauseFor } from '../language/document-update';
@@ -92,7 +93,7 @@ interface Published {
 export async function measureLsp(serverBundle: string, file: string, cluster: GeneratedCluster, options: { edits: number; hovers: number }): Promise<LspFigures> {
     const text = fs.readFileSync(file, 'utf8');
     const uri = 'file://' + file;
-    const child: ChildProcess = spawn(process.execPath, [serverBundle, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [...LANGUAGE_SERVER_NODE_FLAGS, serverBundle, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const connection: ProtocolConnection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const published: Published[] = [];
     let waiter: (() => void) | undefined;
