@@ -3,7 +3,8 @@
  * model (the block is the same AST object after a splice). What depends on the rest of the
  * cluster is set per version. After every kind of spliced edit, the model, the diagnostics
  * and every flow's trace must be those of a fresh build of the same text, and the untouched
- * nodes must really have been kept.
+ * nodes must really have been kept. Service blocks likewise keep what they say (their
+ * parts), while their endpoints are chosen afresh.
  */
 import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI, type LangiumDocument } from 'langium';
@@ -54,6 +55,19 @@ const BASE = `cluster kept {
     selector app=web
   }
 
+  service db {
+    type NodePort
+    clusterIP 10.96.0.20
+    port 5432/tcp targetPort 5432 nodePort 30432
+    selector app=db
+  }
+
+  service pinned {
+    clusterIP 10.96.0.30
+    port 80/tcp targetPort 8080
+    endpoints a1, a2
+  }
+
   host client 100.100.137.50 on lan
 
   flow to-web: b0 -> web:80
@@ -100,6 +114,17 @@ function owners(model: ClusterModel): unknown {
     return { owners: [...ips].sort((a, b) => a - b).map(ip => `${formatIp(ip)} ${name(model.owners.get(ip))}`), size: model.owners.size, contested: [...model.contested].sort() };
 }
 
+/** Everything a user can see of the services, their endpoints included. */
+function serviceFingerprint(model: ClusterModel): unknown {
+    return model.services.map(s => ({
+        key: s.key, type: s.type, clusterIP: s.clusterIP, headless: s.headless, clusterIPSpan: s.clusterIPSpan, selectorSpan: s.selectorSpan,
+        nameSpan: s.nameSpan, origin: s.origin.span, selector: s.selector && [...s.selector], policy: s.externalTrafficPolicy, affinity: s.sessionAffinity,
+        ports: s.ports.map(p => ({ port: p.port, target: p.targetPort, nodePort: p.nodePort, protocol: p.protocol, span: p.span, nodePortSpan: p.nodePortSpan })),
+        endpoints: s.endpoints.map(p => `${p.key} ${p.address === undefined ? '-' : formatIp(p.address)} ${p.node.name}`),
+        current: s.endpoints.every(p => model.podByKey.get(p.key) === p),
+    }));
+}
+
 function traces(model: ClusterModel): string[] {
     return model.flows.map(f => formatTrace(traceFlow(model, f)));
 }
@@ -131,7 +156,7 @@ describe('nodes kept across spliced edits', () => {
         };
 
         // Each step: the text, and which nodes must be the previous version's objects.
-        const steps: { what: string; text: string; kept: string[] }[] = [];
+        const steps: { what: string; text: string; kept: string[]; services?: string[] }[] = [];
         let t = BASE;
         t = edit(t, 'pod a0 10.244.0.2 labels app=web', 'pod a0 10.244.0.4 labels app=web,tier=x');
         steps.push({ what: 'a pod line of node00', text: t, kept: ['node01', 'node02', 'node03'] });
@@ -157,6 +182,22 @@ describe('nodes kept across spliced edits', () => {
         steps.push({ what: 'and gives it back', text: t, kept: ['node01', 'node02', 'node03'] });
         t = edit(t, '    address 100.100.137.202 on lan dev ens192\n', '    address 100.100.137.202 on lan dev ens192\n    block 10.244.0.0/26\n');
         steps.push({ what: "node02 declares node00's allocated block", text: t, kept: ['node00', 'node01', 'node03'] });
+        t = edit(t, '    block 10.244.0.0/26\n', '');
+        steps.push({ what: 'and gives it back', text: t, kept: ['node00', 'node01', 'node03'] });
+        t = edit(t, 'type NodePort', 'type NodPort');
+        steps.push({ what: "a finding in service db's block", text: t, kept: ['node00', 'node01', 'node02', 'node03'], services: ['default/web', 'default/pinned'] });
+        t = edit(t, 'pod a2 10.244.0.132', 'pod a2 10.244.0.134');
+        steps.push({ what: 'node02, service db still wrong', text: t, kept: ['node00', 'node01', 'node03'], services: ['default/web', 'default/pinned'] });
+        t = edit(t, 'pod a2 10.244.0.134', 'pod a2 10.244.0.132');
+        steps.push({ what: 'and back', text: t, kept: ['node00', 'node01', 'node03'], services: ['default/web', 'default/pinned'] });
+        t = edit(t, 'type NodPort', 'type NodePort');
+        steps.push({ what: 'service db fixed', text: t, kept: ['node00', 'node01', 'node02', 'node03'], services: ['default/web', 'default/pinned'] });
+        t = edit(t, 'selector app=db', 'selector app=web');
+        steps.push({ what: "service db's selector", text: t, kept: ['node00', 'node01', 'node02', 'node03'], services: ['default/web', 'default/pinned'] });
+        t = edit(t, 'pod a2 10.244.0.132', 'pod a2 10.244.0.133');
+        steps.push({ what: "a pinned endpoint's node rebuilt", text: t, kept: ['node00', 'node01', 'node03'], services: ['default/web', 'default/db', 'default/pinned'] });
+        t = edit(t, 'endpoints a1, a2', 'endpoints a1');
+        steps.push({ what: "service pinned's endpoints", text: t, kept: ['node00', 'node01', 'node02', 'node03'], services: ['default/web', 'default/db'] });
         t = edit(t, '{ mtu 1500 gateway 100.100.137.1 }', '{ mtu 1450 gateway 100.100.137.1 }');
         steps.push({ what: 'the network block', text: t, kept: [] });
         t = edit(t, 'cni calico ipip { blockSize 26 ipipMode Always }', 'cni calico vxlan { blockSize 26 }');
@@ -180,6 +221,12 @@ describe('nodes kept across spliced edits', () => {
             expect(previous.owners.size, step.what).toBeGreaterThan(0);
             expect(strip(document), step.what).toEqual(strip(want));
             expect(traces(model), step.what).toEqual(traces(wantModel));
+            expect(serviceFingerprint(model), step.what).toEqual(serviceFingerprint(wantModel));
+            if (step.services) {
+                // A kept service block's parts are the last build's (its ports, read once).
+                const keptServices = model.services.filter(s => previous.services.some(p => p.key === s.key && p.ports === s.ports)).map(s => s.key);
+                expect(keptServices, step.what).toEqual(step.services);
+            }
             const kept = model.nodes.filter(n => previous.nodes.includes(n)).map(n => n.name);
             expect(kept, step.what).toEqual(step.kept);
             if (kept.includes('node03') && strip(document).some(d => d.range.start.line > step.text.slice(0, step.text.indexOf('node node03')).split('\n').length)) {

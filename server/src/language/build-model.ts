@@ -367,7 +367,7 @@ class ModelBuilder {
         for (const item of items) {
             if (!ast.isService(item)) continue;
             if ((++step & 255) === 0) yield;
-            const s = this.service(item, astToModel, selecting);
+            const s = this.keptOrBuiltService(item, astToModel, selecting);
             if (serviceByKey.has(s.key)) {
                 this.error(Codes.invalidDeclaration, `service '${s.key}' is declared twice`, s.nameSpan, {
                     related: [{ span: serviceByKey.get(s.key)!.nameSpan!, message: `first service '${s.key}'` }],
@@ -773,7 +773,30 @@ class ModelBuilder {
 
     // ------------------------------------------------------------ services
 
-    private service(decl: ast.Service, byAst: ModelByAst, selecting: Selecting[]): Service {
+    /**
+     * A service block an edit left alone (the same AST object, built without findings) is
+     * not read again: its parts are the last build's. Its endpoints are chosen afresh for
+     * every version, since the pods they are made of may have been rebuilt.
+     */
+    private keptOrBuiltService(decl: ast.Service, byAst: ModelByAst, selecting: Selecting[]): Service {
+        let parts = keptServices.get(decl);
+        if (!parts) {
+            const before = this.findings.length;
+            parts = this.serviceParts(decl);
+            if (this.findings.length === before) keptServices.set(decl, parts);
+        }
+        let endpoints: Pod[] = [];
+        if (parts.endpointsDecl) {
+            endpoints = parts.endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
+                .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
+        } else if (parts.selectorKeys) {
+            // Filled by `selectEndpoints`, in one pass over the pods for every service.
+            selecting.push({ decl, namespace: parts.namespace, keys: parts.selectorKeys, values: parts.selectorValues!, endpoints });
+        }
+        return new ServiceImpl(parts, endpoints);
+    }
+
+    private serviceParts(decl: ast.Service): ServiceParts {
         const items = decl.items;
         this.reportRepeated(items, SERVICE_ITEMS, `service ${decl.name}`);
         // One pass over the items (10,000 services in a large file); the first of each kind counts.
@@ -841,15 +864,12 @@ class ModelBuilder {
             else affinity = a;
         }
         const selector = selectorDecl ? labelMap(selectorDecl.labels) : undefined;
-        let endpoints: Pod[] = [];
-        if (endpointsDecl) {
-            endpoints = endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
-                .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
-        } else if (selector && selector.size > 0) {
-            // Filled by `selectEndpoints`, in one pass over the pods for every service.
-            selecting.push({ decl, namespace, keys: [...selector.keys()], values: [...selector.values()], endpoints });
-        }
-        return new ServiceImpl(decl, namespace, type, clusterIP, ipDecl, headless, ports, selector, selectorDecl, endpoints, policy, affinity);
+        const selects = !endpointsDecl && selector !== undefined && selector.size > 0;
+        return {
+            decl, key: `${namespace}/${decl.name}`, namespace, type, clusterIP, ipDecl, headless, ports, selector, selectorDecl,
+            externalTrafficPolicy: policy, sessionAffinity: affinity, endpointsDecl,
+            selectorKeys: selects ? [...selector.keys()] : undefined, selectorValues: selects ? [...selector.values()] : undefined,
+        };
     }
 
     private host(decl: ast.Host, networks: Map<string, Network>, netnsById: Map<string, Netns>): Host | undefined {
@@ -1001,7 +1021,7 @@ function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecti
         const block = node.origin.ast as ast.Node;
         let memo = picksByBlock.get(block);
         if (memo?.selectors !== selectors) {
-            byPair ??= pairIndex(selecting);
+            byPair ??= pairIndexFor(selectors, selecting);
             memo = { selectors, picks: picksOf(node.pods, selecting, byPair) };
             picksByBlock.set(block, memo);
         }
@@ -1040,6 +1060,15 @@ function selectorsFor(selecting: readonly Selecting[]): object {
     const token = {};
     selectorsByFirst.set(selecting[0].decl, { decls: selecting.map(s => s.decl), token });
     return token;
+}
+
+/** The pair index of a set of selecting services (`selectorsFor`'s token), made once while they stand. */
+const pairIndexes = new WeakMap<object, Map<string, Map<string, number[]>>>();
+
+function pairIndexFor(selectors: object, selecting: readonly Selecting[]): Map<string, Map<string, number[]>> {
+    let byPair = pairIndexes.get(selectors);
+    if (!byPair) pairIndexes.set(selectors, byPair = pairIndex(selecting));
+    return byPair;
 }
 
 function pairIndex(selecting: readonly Selecting[]): Map<string, Map<string, number[]>> {
@@ -1498,32 +1527,59 @@ class PodImpl implements Pod {
 }
 
 /** A service; its spans are found when asked for (most of 10,000 services never are). */
-class ServiceImpl implements Service {
-    private origin_?: Origin;
+/** What a service block says, read once and kept while the block is the same AST object. */
+interface ServiceParts {
+    readonly decl: ast.Service;
     readonly key: string;
+    readonly namespace: string;
+    readonly type: ServiceType;
+    readonly clusterIP: Ip | undefined;
+    readonly ipDecl: ast.ServiceClusterIp | undefined;
+    readonly headless: boolean;
+    readonly ports: readonly ServicePort[];
+    readonly selector: ReadonlyMap<string, string> | undefined;
+    readonly selectorDecl: ast.ServiceSelector | undefined;
+    readonly externalTrafficPolicy: 'Cluster' | 'Local';
+    readonly sessionAffinity: 'None' | 'ClientIP';
+    readonly endpointsDecl: ast.ServiceEndpoints | undefined;
+    /** The selector's keys and values, in step, when the endpoints are selected. */
+    readonly selectorKeys: readonly string[] | undefined;
+    readonly selectorValues: readonly string[] | undefined;
+    /** Made when first asked, then shared by every version's service. */
+    origin?: Origin;
+}
 
-    constructor(
-        private readonly decl: ast.Service,
-        readonly namespace: string,
-        readonly type: ServiceType,
-        readonly clusterIP: Ip | undefined,
-        private readonly ipDecl: ast.ServiceClusterIp | undefined,
-        readonly headless: boolean,
-        readonly ports: readonly ServicePort[],
-        readonly selector: ReadonlyMap<string, string> | undefined,
-        private readonly selectorDecl: ast.ServiceSelector | undefined,
-        readonly endpoints: readonly Pod[],
-        readonly externalTrafficPolicy: 'Cluster' | 'Local',
-        readonly sessionAffinity: 'None' | 'ClientIP',
-    ) {
-        this.key = `${namespace}/${decl.name}`;
+const keptServices = new WeakMap<ast.Service, ServiceParts>();
+
+/** One version's service: the block's parts and the endpoints chosen for this version. */
+class ServiceImpl implements Service {
+    readonly key: string;
+    readonly namespace: string;
+    readonly type: ServiceType;
+    readonly clusterIP: Ip | undefined;
+    readonly headless: boolean;
+    readonly ports: readonly ServicePort[];
+    readonly selector: ReadonlyMap<string, string> | undefined;
+    readonly externalTrafficPolicy: 'Cluster' | 'Local';
+    readonly sessionAffinity: 'None' | 'ClientIP';
+
+    constructor(private readonly parts: ServiceParts, readonly endpoints: readonly Pod[]) {
+        this.key = parts.key;
+        this.namespace = parts.namespace;
+        this.type = parts.type;
+        this.clusterIP = parts.clusterIP;
+        this.headless = parts.headless;
+        this.ports = parts.ports;
+        this.selector = parts.selector;
+        this.externalTrafficPolicy = parts.externalTrafficPolicy;
+        this.sessionAffinity = parts.sessionAffinity;
     }
 
-    get name(): string { return this.decl.name; }
-    get clusterIPSpan(): Span | undefined { return propertySpan(this.ipDecl, 'address'); }
-    get selectorSpan(): Span | undefined { return spanOf(this.selectorDecl); }
-    get nameSpan(): Span | undefined { return propertySpan(this.decl, 'name'); }
-    get origin(): Origin { return this.origin_ ??= origin(this.decl); }
+    get name(): string { return this.parts.decl.name; }
+    get clusterIPSpan(): Span | undefined { return propertySpan(this.parts.ipDecl, 'address'); }
+    get selectorSpan(): Span | undefined { return spanOf(this.parts.selectorDecl); }
+    get nameSpan(): Span | undefined { return propertySpan(this.parts.decl, 'name'); }
+    get origin(): Origin { return this.parts.origin ??= origin(this.parts.decl); }
 }
 
 class ServicePortImpl implements ServicePort {
