@@ -317,7 +317,7 @@ class ModelBuilder {
         // Nodes and their pods.
         const nodes: NodeImpl[] = [];
         const nodeByName = new Map<string, Node>();
-        const pods: PodImpl[] = [];
+        let pods: PodImpl[] = [];
         // Every declaration's model object by its AST node: pod keys, endpoints and flows name them.
         const astToModel = new ModelByAst();
         const names = nameIndex(this.root);
@@ -342,6 +342,8 @@ class ModelBuilder {
             nodes.push(node);
             nodeByName.set(node.name, node);
             astToModel.set(item, node);
+            // Without a pod declared twice, every node's pods go in, in one copy below.
+            if (duplicatePods.size === 0) continue;
             for (const pod of node.pods) {
                 // The name index saw every pod key once already; only the few it found taken are looked up.
                 if (duplicatePods.size > 0 && duplicatePods.has(pod.decl)) {
@@ -359,6 +361,9 @@ class ModelBuilder {
                 pods.push(pod);
             }
         }
+        // One allocation of the final size: an array grown by 150,000 pushes is copied a dozen
+        // times, each copy into fresh memory (~10 ms an edit at 5,000 nodes).
+        if (duplicatePods.size === 0) pods = ([] as PodImpl[]).concat(...nodes.map(n => n.pods));
         if (cni.plugin === 'calico') allocateBlocks(nodes, podNetwork, cni.blockSize);
 
         const services: Service[] = [];
