@@ -9,7 +9,7 @@ import { openBrowser, screenshot } from './harness/browser';
 import { startCodeServer, type CodeServer } from './harness/code-server';
 import { expectationsOf, unmetExpectations } from './harness/expectations';
 import { checkOf, flowLines, traceOf } from './harness/knet-cli';
-import { goTo, hoverAtCursor, lastProblemRows, openFile, problems, waitForWorkbench, webview, focusEditor } from './harness/workbench';
+import { goTo, hoverAtCursor, lastProblemRows, openFile, problems, runCommand, waitForWorkbench, webview, focusEditor } from './harness/workbench';
 import { EXAMPLES, scratchWorkspace, tool, vsixPath } from './harness/tools';
 
 let server: CodeServer;
@@ -72,7 +72,11 @@ describe('VS Code (code-server) with the knet extension', () => {
         expect(target, 'knet check reports no missing-route to fix').toBeDefined();
         await openFile(page, relative);
         await goTo(page, target.line, target.column);
-        await page.keyboard.press('Control+.');
+        // Through the command palette's "Quick Fix...": in this code-server, Ctrl+. sometimes
+        // never reaches the editor's quick-fix action (seen in CI and locally, with the editor
+        // focused and the lightbulb showing), while the command always opens the menu.
+        await focusEditor(page, 'routes.knet');
+        await runCommand(page, 'Quick Fix...');
         const menu = page.locator('.action-widget:visible').first();
         await menu.waitFor({ timeout: 20_000 });
         // The first action under "Quick Fix": the route the CNI would add.
