@@ -346,7 +346,7 @@ class ModelBuilder {
             if (duplicatePods.size === 0) continue;
             for (const pod of node.pods) {
                 // The name index saw every pod key once already; only the few it found taken are looked up.
-                if (duplicatePods.size > 0 && duplicatePods.has(pod.decl)) {
+                if (duplicatePods.has(pod.decl)) {
                     const first = podByKey.get(pod.key);
                     if (first) {
                         this.error(Codes.invalidDeclaration, `pod '${pod.key}' is declared twice (on ${first.node.name} and ${node.name})`, pod.nameSpan, {
@@ -363,7 +363,8 @@ class ModelBuilder {
         }
         // One allocation of the final size: an array grown by 150,000 pushes is copied a dozen
         // times, each copy into fresh memory (~10 ms an edit at 5,000 nodes).
-        if (duplicatePods.size === 0) pods = ([] as PodImpl[]).concat(...nodes.map(n => n.pods));
+        // (Spread arguments live on the stack: past tens of thousands of nodes, flatMap instead.)
+        if (duplicatePods.size === 0) pods = nodes.length <= 20_000 ? ([] as PodImpl[]).concat(...nodes.map(n => n.pods)) : nodes.flatMap(n => n.pods);
         if (cni.plugin === 'calico') allocateBlocks(nodes, podNetwork, cni.blockSize);
 
         const services: Service[] = [];
@@ -1531,7 +1532,6 @@ class PodImpl implements Pod {
     }
 }
 
-/** A service; its spans are found when asked for (most of 10,000 services never are). */
 /** What a service block says, read once and kept while the block is the same AST object. */
 interface ServiceParts {
     readonly decl: ast.Service;
@@ -1556,7 +1556,10 @@ interface ServiceParts {
 
 const keptServices = new WeakMap<ast.Service, ServiceParts>();
 
-/** One version's service: the block's parts and the endpoints chosen for this version. */
+/**
+ * One version's service: the block's parts and the endpoints chosen for this version. Its
+ * spans are found when asked for (most of 10,000 services never are).
+ */
 class ServiceImpl implements Service {
     readonly key: string;
     readonly namespace: string;
