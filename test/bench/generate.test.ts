@@ -4,7 +4,7 @@ import { CancellationTokenSource } from 'vscode-languageserver';
 import { buildModel, buildModelAsync } from '../../server/src/language/build-model';
 import { pauseFor, splicedPauseFor } from '../../server/src/language/document-update';
 import { createKnetServices } from '../../server/src/language/knet-module';
-import { EmptyFileSystem } from 'langium';
+import { EmptyFileSystem, URI } from 'langium';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Document } from '../../server/src/language/generated/ast';
 import { generateCluster, VARIANTS } from '../../server/src/bench/generate';
@@ -181,6 +181,53 @@ describe('keystrokes coalescing before a large file is parsed again', () => {
         expect(splicedPauseFor(16_500_000)).toBe(60);
         expect(splicedPauseFor(1_600_000)).toBe(6);
     });
+
+    it('builds a lone spliced edit at once, and waits inside a burst of keystrokes', async () => {
+        const g = generateCluster({ nodes: 500, variant: 'flannel-vxlan' });
+        expect(splicedPauseFor(g.text.length)).toBeGreaterThan(0);
+        const { shared } = createKnetServices(EmptyFileSystem);
+        const uri = 'file:///pause/cluster.knet';
+        const texts = shared.workspace.TextDocuments!;
+        let document = TextDocument.create(uri, 'knet', 1, g.text);
+        texts.set(document);
+        await shared.workspace.WorkspaceManager.initializeWorkspace([]);
+        await shared.workspace.DocumentBuilder.update([URI.parse(uri)], []);
+        const builder = shared.workspace.DocumentBuilder;
+        // Until the build an edit started (the handler queues it once the workspace is ready) is over.
+        const settled = async () => {
+            await new Promise(resolve => setTimeout(resolve, 0));
+            await shared.workspace.WorkspaceLock.read(async () => undefined);
+        };
+        const update = builder.update.bind(builder);
+        const built: string[] = [];
+        builder.update = (changed, deleted, token) => {
+            built.push(texts.get(uri)!.getText().split('\n')[g.edit.line].slice(g.edit.start).split(' ')[0]);
+            return update(changed, deleted, token);
+        };
+        const handler = shared.lsp.DocumentUpdateHandler!;
+        const pending = () => (handler as unknown as { timer?: unknown }).timer !== undefined;
+        let current = g.edit.address;
+        const type = (to: string) => {
+            const range = { start: { line: g.edit.line, character: g.edit.start }, end: { line: g.edit.line, character: g.edit.start + current.length } };
+            current = to;
+            document = TextDocument.update(document, [{ range, text: to }], document.version + 1);
+            texts.set(document);
+            handler.didChangeContent!({ document });
+        };
+        // A lone edit inside a node's block: its build is started, no pause is armed.
+        type(g.edit.freeAddress);
+        expect(pending()).toBe(false);
+        await settled();
+        expect(built).toEqual([g.edit.freeAddress]);
+        // Two keystrokes at once: the second waits for the burst to end, then one build runs.
+        type(g.edit.address.slice(0, -1));
+        type(g.edit.address);
+        expect(pending()).toBe(true);
+        await new Promise(resolve => setTimeout(resolve, splicedPauseFor(g.text.length) + 50));
+        await settled();
+        expect(built.slice(1).at(-1)).toBe(g.edit.address);
+        expect(pending()).toBe(false);
+    }, 60_000);
 });
 
 describe('a keystroke in a large file', () => {
