@@ -68,6 +68,7 @@ const ROWS: Row[] = [
     { label: '2 knet check', value: s => s.check.ms, unit: 'ms', ratio: s => s.check.ms / s.bare.ms, growth: true },
     { label: '2   CPU time (all threads)', value: s => s.check.cpuMs, unit: 'ms', ratio: s => s.check.cpuMs / s.bare.cpuMs, growth: true },
     { label: '3 server: open → diagnostics', value: s => s.lsp?.openMs, unit: 'ms', ratio: s => s.lsp && s.lsp.openMs / s.bare.ms, growth: true },
+    { label: '3 server: first edit → diagnostics', value: s => s.lsp?.firstEditMs, unit: 'ms', ratio: s => s.lsp && s.lsp.firstEditMs / s.bare.ms, growth: true },
     { label: '3 server: edit → diagnostics', value: s => s.lsp?.editMs, unit: 'ms', ratio: s => s.lsp && s.lsp.editMs / s.bare.ms, growth: true },
     { label: '3 two quick edits → diagnostics', value: s => s.lsp?.doubleEdit.ms, unit: 'ms', ratio: s => s.lsp && s.lsp.doubleEdit.ms / s.bare.ms, growth: true },
     { label: '3 half-written line → its error', value: s => s.lsp?.typing?.brokenMs, unit: 'ms', ratio: s => s.lsp?.typing && s.lsp.typing.brokenMs / s.bare.ms, growth: true },
