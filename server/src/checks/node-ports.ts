@@ -6,7 +6,7 @@
  */
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
-import type { Service, ServicePort } from '../model/types';
+import type { Service, ServicePort, Span } from '../model/types';
 
 export function checkNodePorts(ctx: CheckContext): Finding[] {
     const { model } = ctx;
@@ -26,28 +26,34 @@ export function checkNodePorts(ctx: CheckContext): Finding[] {
     for (const service of model.services) {
         for (const port of service.ports) {
             const np = port.nodePort;
-            if (np === undefined || !port.nodePortSpan || np < 1 || np > 65535) continue;
-            const fix = () => {
+            if (np === undefined || np < 1 || np > 65535) continue;
+            // Located only for a port that is reported (thousands of NodePort services are not).
+            const span = () => port.nodePortSpan;
+            const fix = (at: Span) => {
                 const n = nextFree();
-                return n === undefined ? undefined : [{ title: `Take nodePort ${n}, the next free one`, edits: [{ span: port.nodePortSpan!, newText: String(n) }] }];
+                return n === undefined ? undefined : [{ title: `Take nodePort ${n}, the next free one`, edits: [{ span: at, newText: String(n) }] }];
             };
             if (np < from || np > to) {
+                const at = span();
+                if (!at) continue;
                 out.push({
-                    code: Codes.nodeportRange, severity: 'error', span: port.nodePortSpan,
+                    code: Codes.nodeportRange, severity: 'error', span: at,
                     message: `nodePort ${np} of service ${service.name} is outside the node port range ${rangeText}: the apiserver refuses it ("provided port is not in the valid range")`,
                     related: model.nodePortRange.span ? [{ span: model.nodePortRange.span, message: `nodePortRange ${rangeText}` }] : undefined,
-                    fixes: fix(),
+                    fixes: fix(at),
                 });
                 continue;
             }
             const prior = first.get(np);
             // One service may use a nodePort for TCP and UDP alike (mixed protocols).
             if (prior && !(prior.service === service && prior.port.protocol !== port.protocol)) {
+                const at = span();
+                if (!at) continue;
                 out.push({
-                    code: Codes.nodeportRange, severity: 'error', span: port.nodePortSpan,
+                    code: Codes.nodeportRange, severity: 'error', span: at,
                     message: `nodePort ${np} of service ${service.name} is already used by service ${prior.service.name}: the apiserver refuses it ("provided port is already allocated")`,
                     related: prior.port.nodePortSpan ? [{ span: prior.port.nodePortSpan, message: `nodePort ${np} of ${prior.service.name}` }] : undefined,
-                    fixes: fix(),
+                    fixes: fix(at),
                 });
                 continue;
             }
