@@ -21,6 +21,7 @@ import {
 } from 'langium';
 import { CancellationToken } from 'vscode-languageserver';
 import { type BlockSplice, restoreSplices, takeSplices } from './block-reparse';
+import { forEachReference, holdsReferences } from './node-references';
 import { isFlow, isFlowDestination, isHost, isNetwork, isNode, isPod, isService } from './generated/ast';
 
 const WHAT: Record<string, string> = {
@@ -78,7 +79,7 @@ export class KnetLinker extends DefaultLinker {
                 for (const node of splices.reduce<readonly AstNode[]>((sites, splice) => spliceSites(sites, splice), previous.nodes)) {
                     await interruptAndCheck(cancelToken);
                     const again = !names || mayResolveOtherwise(node, names);
-                    AstUtils.streamReferences(node).forEach(info => {
+                    forEachReference(node, info => {
                         const ref = info.reference as Reference & ResolvedFields;
                         if (again) clear(ref);
                         if (isResolved(ref)) {
@@ -95,7 +96,7 @@ export class KnetLinker extends DefaultLinker {
                 for (const node of AstUtils.streamAst(root)) {
                     await interruptAndCheck(cancelToken);
                     let site = false;
-                    AstUtils.streamReferences(node).forEach(ref => {
+                    forEachReference(node, ref => {
                         site = true;
                         this.doLink(ref, document);
                         resolved++;
@@ -139,7 +140,7 @@ function spliceSites(previous: readonly AstNode[], splice: BlockSplice): AstNode
     const kept = previous.filter(node => !isWithin(node, splice.removed));
     const added: AstNode[] = [];
     for (const node of AstUtils.streamAst(splice.added)) {
-        if (!AstUtils.streamReferences(node).isEmpty()) added.push(node);
+        if (holdsReferences(node)) added.push(node);
     }
     const at = splice.added.$cstNode!.offset;
     let lo = 0;
@@ -200,7 +201,7 @@ function declaredNames(splices: readonly BlockSplice[]): Set<string> | undefined
  */
 function mayResolveOtherwise(site: AstNode, names: ReadonlySet<string>): boolean {
     let hit = false;
-    AstUtils.streamReferences(site).forEach(info => { hit ||= namesAny(info.reference.$refText, names); });
+    forEachReference(site, info => { hit ||= namesAny(info.reference.$refText, names); });
     if (!hit && isFlowDestination(site) && isFlow(site.$container)) {
         const source = site.$container.source?.endpoint?.$refText;
         hit = source !== undefined && namesAny(source, names);

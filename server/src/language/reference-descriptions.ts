@@ -14,6 +14,7 @@ import {
 import type { LangiumServices } from 'langium/lsp';
 import { CancellationToken } from 'vscode-languageserver';
 import type { KnetLinker } from './linker';
+import { forEachReference } from './node-references';
 
 export class KnetReferenceDescriptionProvider extends DefaultReferenceDescriptionProvider {
     private readonly linker: KnetLinker;
@@ -31,7 +32,7 @@ export class KnetReferenceDescriptionProvider extends DefaultReferenceDescriptio
         const descriptions: ReferenceDescription[] = [];
         for (const node of sites) {
             await interruptAndCheck(cancelToken);
-            AstUtils.streamReferences(node).forEach(info => {
+            forEachReference(node, info => {
                 for (const d of this.describe(info)) descriptions.push(d);
             });
         }
