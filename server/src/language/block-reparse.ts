@@ -89,7 +89,24 @@ export function textChange(oldText: string, newText: string): TextChange | undef
  * decides how long to wait for more keystrokes). Parses the one block; changes nothing.
  */
 export function canReparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): boolean {
-    return planSplice(parser, previous, oldText, newText) !== undefined;
+    const plan = planSplice(parser, previous, oldText, newText);
+    lastPlan = plan && { parser, previous, oldText, newText, plan };
+    return plan !== undefined;
+}
+
+/**
+ * The plan `canReparseBlock` made last, which `reparseBlock` takes when asked for the same
+ * change of the same parse: the server asks first (to choose its keystroke pause), and the
+ * build that follows would find the change in 16 MB of text and parse the block again.
+ * Taken once: splicing moves the plan's tree into the document.
+ */
+let lastPlan: { parser: LangiumParser; previous: ParseResult<Document>; oldText: string; newText: string; plan: SplicePlan } | undefined;
+
+function takePlan(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): SplicePlan | undefined {
+    const memo = lastPlan;
+    lastPlan = undefined;
+    if (memo && memo.parser === parser && memo.previous === previous && memo.oldText === oldText && memo.newText === newText) return memo.plan;
+    return planSplice(parser, previous, oldText, newText);
 }
 
 interface SplicePlan {
@@ -129,7 +146,7 @@ function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldT
  * re-parsing one block, or undefined when the change cannot be confined to one block.
  */
 export function reparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): ReparseResult | undefined {
-    const plan = planSplice(parser, previous, oldText, newText);
+    const plan = takePlan(parser, previous, oldText, newText);
     if (!plan) return undefined;
     const { found, change, sub, subRoot, last } = plan;
     const root = previous.value;
