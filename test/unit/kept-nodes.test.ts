@@ -242,3 +242,61 @@ describe('nodes kept across spliced edits', () => {
         expect(sawDiagnosticsInKeptNodes).toBe(true);
     });
 });
+
+describe('the owner table handed on with flannel', () => {
+    // flannel's device addresses are each node's own (its podCIDR, its pods): a kept node's
+    // are not asked for again while the backend and the VNI stay; a change of either files
+    // them again, and the owners are always a fresh build's.
+    const FLANNEL = BASE
+        .replace('cni calico ipip { blockSize 26 ipipMode Always }', 'cni flannel vxlan { vni 1 port 8472 }')
+        .replace(/(node (node0\d) \{\n)/g, (_m, head: string, name: string) => `${head}    podCIDR 10.244.${Number(name.slice(-1)) * 64}.0/26\n`)
+        .replace(/ 10\.244\.0\.(\d+)( |\n)/g, (_m, last: string, after: string) => ` 10.244.${Math.floor(Number(last) / 64) * 64}.${Number(last) % 64 || 2}${after}`)
+        .replace('    link tunl0 ipip mtu 1500\n', '')
+        .replace(' mtu 1500 labels app=web', ' labels app=web');
+
+    it('gives the owners of a fresh build after pod edits, a backend change and a VNI change', async () => {
+        const uri = URI.parse('file:///kept/flannel.knet');
+        const texts = shared.workspace.TextDocuments!;
+        let version = 1;
+        const open = async (t: string) => {
+            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
+            await shared.workspace.DocumentBuilder.update([uri], []);
+            return shared.workspace.LangiumDocuments.getDocument(uri)!;
+        };
+        let fresh = 0;
+        const build = async (t: string) => {
+            const d = shared.workspace.LangiumDocumentFactory.fromString(t, URI.parse(`file:///kept/flannel-fresh-${fresh++}.knet`));
+            shared.workspace.LangiumDocuments.addDocument(d);
+            await shared.workspace.DocumentBuilder.build([d], { validation: true });
+            shared.workspace.LangiumDocuments.deleteDocument(d.uri);
+            return d;
+        };
+        const start = Knet.model.ModelCache.get(await open(FLANNEL)).model;
+        expect(strip(await build(FLANNEL)).filter(d => d.code !== 'unreachable-flow')).toEqual([]);
+        expect(start.nodes.map(n => n.netns().links.has('flannel.1'))).toEqual([true, true, true, true]);
+
+        let t = FLANNEL;
+        const steps: { what: string; text: string; patched: boolean }[] = [];
+        t = edit(t, 'pod a0 10.244.0.2 labels app=web', 'pod a0 10.244.0.4 labels app=web');
+        steps.push({ what: 'a pod line of node00', text: t, patched: true });
+        t = edit(t, 'cni flannel vxlan { vni 1 port 8472 }', 'cni flannel vxlan { vni 1 port 8473 }');
+        steps.push({ what: 'the port: every node kept, its devices the same', text: t, patched: true });
+        t = edit(t, 'cni flannel vxlan { vni 1 port 8473 }', 'cni flannel vxlan { vni 2 port 8473 }');
+        steps.push({ what: 'the VNI: flannel.1 becomes flannel.2 on every node, filed anew', text: t, patched: false });
+        t = edit(t, 'pod a0 10.244.0.4 labels app=web', 'pod a0 10.244.0.5 labels app=web');
+        steps.push({ what: 'a pod line of node00 again', text: t, patched: true });
+        t = edit(t, 'cni flannel vxlan { vni 2 port 8473 }', 'cni flannel host-gw');
+        steps.push({ what: 'host-gw: no flannel device, its addresses gone', text: t, patched: false });
+        t = edit(t, 'cni flannel host-gw', 'cni flannel vxlan { vni 1 port 8472 }');
+        steps.push({ what: 'back to vxlan', text: t, patched: false });
+        for (const step of steps) {
+            const before = ownershipFiled.patched;
+            const model = Knet.model.ModelCache.get(await open(step.text)).model;
+            const want = Knet.model.ModelCache.get(await build(step.text)).model;
+            expect(owners(model), step.what).toEqual(owners(want));
+            expect(JSON.stringify(fingerprint(model)), step.what).toEqual(JSON.stringify(fingerprint(want)));
+            expect(ownershipFiled.patched > before, step.what).toBe(step.patched);
+            if (step.what.startsWith('the VNI')) expect(model.nodes.map(n => n.netns().links.has('flannel.2'))).toEqual([true, true, true, true]);
+        }
+    });
+});

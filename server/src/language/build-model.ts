@@ -1268,11 +1268,21 @@ function patchedOwnership(last: Ownership, of: Owning): Ownership | undefined {
     if (before.networks.length !== of.networks.length || before.networks.some((n, i) => n !== of.networks[i])) return undefined;
     const devices: (readonly DeviceAddress[])[] = [];
     const rebuilt: number[] = [];
+    // A kept node's devices are asked for again only where they may depend on other nodes
+    // or the CNI's settings changed (5,000 nodes' device lists an edit otherwise).
+    const key = of.generator.nodeDevicesKey;
+    const sameKey = key !== undefined && key === before.generator.nodeDevicesKey;
     for (let i = 0; i < of.nodes.length; i++) {
-        const own = of.generator.nodeDeviceAddresses(of.nodes[i]);
-        devices.push(own);
-        if (of.nodes[i] !== before.nodes[i]) rebuilt.push(i);
-        else if (!sameDevices(own, last.devices[i])) return undefined;
+        if (of.nodes[i] !== before.nodes[i]) {
+            devices.push(of.generator.nodeDeviceAddresses(of.nodes[i]));
+            rebuilt.push(i);
+        } else if (sameKey) {
+            devices.push(last.devices[i]);
+        } else {
+            const own = of.generator.nodeDeviceAddresses(of.nodes[i]);
+            if (!sameDevices(own, last.devices[i])) return undefined;
+            devices.push(own);
+        }
     }
     const owners = last.holder.handOn();
     if (!owners) return undefined;

@@ -32,6 +32,11 @@ export class BridgeCni implements CniGenerator {
         }];
     }
 
+    /** The bridge's name: the rest is the node's podCIDR. */
+    get nodeDevicesKey(): string {
+        return `bridge ${this.bridge}`;
+    }
+
     nodeDeviceAddresses(node: Node): { device: string; address: Ip }[] {
         return node.podCidr ? [{ device: this.bridge, address: firstHost(node.podCidr) }] : [];
     }

@@ -33,6 +33,12 @@ export interface CniGenerator {
     nodeNeighbors(node: Node): { neighbors: Neighbor[]; fdb: FdbEntry[] };
     /** Addresses its devices hold on `node`, without building the node's namespace. */
     nodeDeviceAddresses(node: Node): { device: string; address: Ip }[];
+    /**
+     * What `nodeDeviceAddresses` reads besides the node's own declaration, as a key: two
+     * generators with the same key give the same node the same addresses. Undefined where
+     * they depend on other nodes too (Calico allocates its blocks across the cluster).
+     */
+    readonly nodeDevicesKey?: string;
     /** The overlay device a packet to another node's pods leaves by, if any (flannel.1, tunl0…). */
     overlayDevice(node: Node): string | undefined;
     pod(pod: Pod): PodPlumbing;

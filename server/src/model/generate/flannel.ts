@@ -70,6 +70,11 @@ export class Flannel implements CniGenerator {
         return links;
     }
 
+    /** The backend and device name: the rest is the node's podCIDR and pods. */
+    get nodeDevicesKey(): string {
+        return `flannel ${this.backend} ${this.device}`;
+    }
+
     nodeDeviceAddresses(node: Node): { device: string; address: Ip }[] {
         if (!node.podCidr) return [];
         const out: { device: string; address: Ip }[] = [];
