@@ -173,15 +173,18 @@ function coverage(ctx: CheckContext): Finding[] {
         .filter(r => !ctx.isFaulted(r.cidr)).map(r => ({ node: n, range: r })));
     const peers = overlayPeers(ctx);
     for (const node of declaring) {
-        const routes = node.declaredRoutes!.filter(r => r.table === 'main');
-        const table = new RouteTable(routes);
+        const { routes, table } = mainTableOf(node.declaredRoutes!);
         const viaDefault = defaultCounts(ctx, node, routedCarries);
         const reaches = (ip: Ip) => {
             const r = table.lookup(ip);
             return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
         };
-        const missing = targets.filter(t => t.node !== node && !(reaches(t.range.cidr.network) && reaches(t.range.cidr.last)));
-        out.push(...nextHops(ctx, node, table, targets.filter(t => t.node !== node && !missing.includes(t)), peers));
+        const reached: Target[] = [], missing: Target[] = [];
+        for (const t of targets) {
+            if (t.node === node) continue;
+            (reaches(t.range.cidr.network) && reaches(t.range.cidr.last) ? reached : missing).push(t);
+        }
+        out.push(...nextHops(ctx, node, table, reached, peers));
         const local = localRoutes(ctx, node, table);
         if ((missing.length === 0 && local.lines.length === 0) || !node.routesSpan) continue;
         // The routes the CNI would program for those ranges, as `ip route` prints them.
@@ -212,6 +215,18 @@ function coverage(ctx: CheckContext): Finding[] {
 }
 
 interface Target { readonly node: Node; readonly range: NodeRange }
+
+const mainTables = new WeakMap<readonly Route[], { readonly routes: Route[]; readonly table: RouteTable }>();
+
+/** A pasted table's main routes and their lookup table, made once per routes list (a node an edit left alone keeps its list). */
+function mainTableOf(declared: readonly Route[]): { readonly routes: Route[]; readonly table: RouteTable } {
+    let made = mainTables.get(declared);
+    if (!made) {
+        const routes = declared.filter(r => r.table === 'main');
+        mainTables.set(declared, made = { routes, table: new RouteTable(routes) });
+    }
+    return made;
+}
 
 /** The overlay device and, per node, the next hop its routes must name (flannel: the VTEP; tunl0: the node). */
 function overlayPeers(ctx: CheckContext): { device: string; hop: Map<Node, Ip>; known: Set<Ip> } | undefined {
