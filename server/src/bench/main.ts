@@ -121,7 +121,7 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
     let lspError: string | undefined;
     if (options.lsp && serverBundle) {
         try {
-            lsp = await measureLsp(serverBundle, file, cluster, { edits: 5, hovers: 5 });
+            lsp = await measureLsp(serverBundle, file, cluster, { edits: 5, hovers: 5, sessions: runs });
             log(`  server: open ${lsp.openMs.toFixed(0)} ms, first edit ${lsp.firstEditMs.toFixed(0)} ms, edit ${lsp.editMs.toFixed(0)} ms, double edit ${lsp.doubleEdit.ms.toFixed(0)} ms (${lsp.doubleEdit.publishes} publish), half-written line ${lsp.typing.brokenMs.toFixed(0)}/${lsp.typing.fixedMs.toFixed(0)} ms, hover ${lsp.hoverPodMs.toFixed(1)}/${lsp.hoverFlowMs.toFixed(1)} ms, trace ${lsp.traceMs.toFixed(1)} ms`);
         } catch (e) {
             lspError = (e as Error).message;
@@ -129,6 +129,10 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
         }
     }
     const med = (xs: ChildResult[], f: (r: ChildResult) => number) => median(xs.map(f));
+    // Each check run is paired with the bare run just before it, so a slow spell of the
+    // machine falls on both: the median of the pairs' ratios, not the ratio of two medians
+    // taken from different runs.
+    const paired = (f: (r: ChildResult) => number) => median(check.map((c, i) => f(c) / f(bare[i])));
     return {
         variant, nodes, bytes: Buffer.byteLength(cluster.text), pods: cluster.pods, services: cluster.services, flows: cluster.flows,
         routeLines: cluster.routeLines, runs,
@@ -137,6 +141,7 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
             ms: med(check, r => r.sample.ms), cpuMs: med(check, r => r.sample.cpuMs), peakRssMb: med(check, r => r.peakRssMb), heapMb: med(check, r => r.retainedHeapMb),
             samples: check.map(r => r.sample.ms), exitCode: check[0].exitCode ?? -1, outputLines: check[0].count,
         },
+        checkOverBare: { ms: paired(r => r.sample.ms), cpuMs: paired(r => r.sample.cpuMs), peakRssMb: paired(r => r.peakRssMb) },
         trace: { ms: trace.sample.ms, loadMs: trace.loadSample?.ms ?? NaN, flows: trace.flows ?? 0, dispositions: trace.dispositions ?? {} },
         lsp, lspError,
     };

@@ -27,6 +27,11 @@ export interface SizeReport {
     runs: number;
     bare: Figure;
     check: Figure & { exitCode: number; outputLines: number };
+    /**
+     * knet check ÷ the bare build, as the median of each run's pair (a check run and the bare
+     * run just before it). Reports written before it was recorded have none.
+     */
+    checkOverBare?: { ms: number; cpuMs: number; peakRssMb: number };
     trace: { ms: number; loadMs: number; flows: number; dispositions: Record<string, number> };
     lsp?: LspFigures;
     lspError?: string;
@@ -65,8 +70,8 @@ const ROWS: Row[] = [
     { label: 'file size', value: s => s.bytes / 1e6, unit: 'MB', growth: true },
     { label: '1 bare Langium build', value: s => s.bare.ms, unit: 'ms', growth: true },
     { label: '1   CPU time (all threads)', value: s => s.bare.cpuMs, unit: 'ms', growth: true },
-    { label: '2 knet check', value: s => s.check.ms, unit: 'ms', ratio: s => s.check.ms / s.bare.ms, growth: true },
-    { label: '2   CPU time (all threads)', value: s => s.check.cpuMs, unit: 'ms', ratio: s => s.check.cpuMs / s.bare.cpuMs, growth: true },
+    { label: '2 knet check', value: s => s.check.ms, unit: 'ms', ratio: s => s.checkOverBare?.ms ?? s.check.ms / s.bare.ms, growth: true },
+    { label: '2   CPU time (all threads)', value: s => s.check.cpuMs, unit: 'ms', ratio: s => s.checkOverBare?.cpuMs ?? s.check.cpuMs / s.bare.cpuMs, growth: true },
     { label: '3 server: open → diagnostics', value: s => s.lsp?.openMs, unit: 'ms', ratio: s => s.lsp && s.lsp.openMs / s.bare.ms, growth: true },
     { label: '3 server: first edit → diagnostics', value: s => s.lsp?.firstEditMs, unit: 'ms', ratio: s => s.lsp && s.lsp.firstEditMs / s.bare.ms, growth: true },
     { label: '3 server: edit → diagnostics', value: s => s.lsp?.editMs, unit: 'ms', ratio: s => s.lsp && s.lsp.editMs / s.bare.ms, growth: true },
@@ -80,7 +85,7 @@ const ROWS: Row[] = [
     { label: '5 trace every flow (traceAll)', value: s => s.trace.ms, unit: 'ms', ratio: s => s.trace.ms / s.bare.ms, growth: true },
     { label: '5   per flow', value: s => s.trace.flows ? s.trace.ms / s.trace.flows : undefined, unit: 'ms', growth: true },
     { label: '6 peak RSS, bare build', value: s => s.bare.peakRssMb, unit: 'MB', growth: true },
-    { label: '6 peak RSS, knet check', value: s => s.check.peakRssMb, unit: 'MB', ratio: s => s.check.peakRssMb / s.bare.peakRssMb, growth: true },
+    { label: '6 peak RSS, knet check', value: s => s.check.peakRssMb, unit: 'MB', ratio: s => s.checkOverBare?.peakRssMb ?? s.check.peakRssMb / s.bare.peakRssMb, growth: true },
     { label: '6 peak RSS, server', value: s => s.lsp?.peakRssMb, unit: 'MB', ratio: s => s.lsp?.peakRssMb && s.lsp.peakRssMb / s.bare.peakRssMb, growth: true },
     { label: '6 heap after GC, bare build', value: s => s.bare.heapMb, unit: 'MB', growth: true },
     { label: '6 heap after GC, knet check', value: s => s.check.heapMb, unit: 'MB', ratio: s => s.check.heapMb / s.bare.heapMb, growth: true },
@@ -163,9 +168,10 @@ export function judge(report: BenchReport): Verdict[] {
             verdicts.push({ variant, target, value: value.toFixed(digits), ok: value <= limit });
         };
         if (big) {
-            add('knet check ÷ bare build, 5000 nodes ≤ 1.3', big.check.ms / big.bare.ms, 1.3);
-            add('knet check ÷ bare build in CPU time, 5000 nodes ≤ 1.3', big.check.cpuMs / big.bare.cpuMs, 1.3);
-            add('knet check peak RSS ÷ bare build\'s, 5000 nodes ≤ 1.3', big.check.peakRssMb / big.bare.peakRssMb, 1.3);
+            const over = big.checkOverBare;
+            add('knet check ÷ bare build, 5000 nodes ≤ 1.3', over?.ms ?? big.check.ms / big.bare.ms, 1.3);
+            add('knet check ÷ bare build in CPU time, 5000 nodes ≤ 1.3', over?.cpuMs ?? big.check.cpuMs / big.bare.cpuMs, 1.3);
+            add('knet check peak RSS ÷ bare build\'s, 5000 nodes ≤ 1.3', over?.peakRssMb ?? big.check.peakRssMb / big.bare.peakRssMb, 1.3);
             if (big.lsp) {
                 add('warm hover on a pod ÷ bare build, 5000 nodes < 1%', big.lsp.hoverPodMs / big.bare.ms * 100, 1, 3);
                 add('warm hover on a flow ÷ bare build, 5000 nodes < 1%', big.lsp.hoverFlowMs / big.bare.ms * 100, 1, 3);
