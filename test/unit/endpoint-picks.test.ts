@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI } from 'langium';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { editedDocument } from './versions';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { buildModel } from '../../server/src/language/build-model';
 import type { Document } from '../../server/src/language/generated/ast';
@@ -45,13 +45,7 @@ describe('endpoint picks replayed across spliced edits', () => {
     it('select what a fresh build selects', async () => {
         const { text } = generateCluster({ nodes: 6, variant: 'flannel-vxlan' });
         const uri = URI.parse('file:///picks/cluster.knet');
-        const texts = shared.workspace.TextDocuments!;
-        let version = 1;
-        const open = async (t: string) => {
-            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-            await shared.workspace.DocumentBuilder.update([uri], []);
-            return shared.workspace.LangiumDocuments.getDocument(uri)!;
-        };
+        const open = editedDocument(shared, uri);
         const first = await open(text);
         const model0 = Knet.model.ModelCache.get(first).model;
         const service = model0.services.find(s => s.endpoints.length >= 2)!;

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI, type LangiumDocument } from 'langium';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { editedDocument, freshBuilds } from './versions';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { generateCluster } from '../../server/src/bench/generate';
 import { flowOutcomes } from '../../server/src/checks/flows';
@@ -46,21 +46,8 @@ describe('flow outcomes kept across edits', () => {
             const rnd = random(variant.length);
             const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
             const uri = URI.parse(`file:///outcomes/${variant}.knet`);
-            const texts = shared.workspace.TextDocuments!;
-            let version = 1;
-            const open = async (t: string) => {
-                texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-                await shared.workspace.DocumentBuilder.update([uri], []);
-                return shared.workspace.LangiumDocuments.getDocument(uri)!;
-            };
-            let fresh = 0;
-            const build = async (t: string) => {
-                const d = shared.workspace.LangiumDocumentFactory.fromString(t, URI.parse(`file:///outcomes/fresh-${variant}-${fresh++}.knet`));
-                shared.workspace.LangiumDocuments.addDocument(d);
-                await shared.workspace.DocumentBuilder.build([d], { validation: true });
-                shared.workspace.LangiumDocuments.deleteDocument(d.uri);
-                return d;
-            };
+            const open = editedDocument(shared, uri);
+            const build = freshBuilds(shared, `outcomes/fresh-${variant}`);
 
             // Many flows across the cluster: pod to pod, pod to service, node to pod, host to NodePort.
             const first = Knet.model.ModelCache.get(await open(cluster.text)).model;
@@ -145,13 +132,7 @@ describe('flow outcomes kept across edits', () => {
         it(`trace again a flow whose service (${how}) gained an endpoint on an edited node, though it never went there`, async () => {
             const cluster = generateCluster({ nodes: 12, variant: 'flannel-vxlan', podsPerNode: 10, seed: 3 });
             const uri = URI.parse(`file:///outcomes/endpoint-${how.replace(/\W+/g, '-')}.knet`);
-            const texts = shared.workspace.TextDocuments!;
-            let version = 1;
-            const open = async (t: string) => {
-                texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-                await shared.workspace.DocumentBuilder.update([uri], []);
-                return shared.workspace.LangiumDocuments.getDocument(uri)!;
-            };
+            const open = editedDocument(shared, uri);
             const model = Knet.model.ModelCache.get(await open(cluster.text)).model;
             // A pod on the first node, and a service of its namespace that does not pick it: the
             // pod's endpoint would come first (endpoints keep the file's order; choice 0 takes the first).
@@ -180,10 +161,7 @@ describe('flow outcomes kept across edits', () => {
             expect(line.test(text)).toBe(true);
             text = text.replace(line, `$1labels ${labels}`);
             const document = await open(text);
-            const fresh = shared.workspace.LangiumDocumentFactory.fromString(text, URI.parse(`file:///outcomes/endpoint-fresh-${version}.knet`));
-            shared.workspace.LangiumDocuments.addDocument(fresh);
-            await shared.workspace.DocumentBuilder.build([fresh], { validation: true });
-            shared.workspace.LangiumDocuments.deleteDocument(fresh.uri);
+            const fresh = await freshBuilds(shared, `outcomes/endpoint-fresh-${how.replace(/\W+/g, '-')}`)(text);
             expect(unreachable(fresh).length).toBe(1);
             expect(unreachable(document)).toEqual(unreachable(fresh));
         });

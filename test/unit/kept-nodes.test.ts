@@ -8,7 +8,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI, type LangiumDocument } from 'langium';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { formatCidr, formatIp, formatPrefix } from '../../server/src/model/address';
 import { formatRoute } from '../../server/src/model/route-table';
@@ -16,6 +15,7 @@ import type { AddressOwner, ClusterModel, Netns } from '../../server/src/model/t
 import { ownershipFiled } from '../../server/src/language/build-model';
 import { formatTrace } from '../../server/src/sim';
 import { traceFlow } from '../../server/src/sim';
+import { editedDocument, freshBuilds } from './versions';
 
 const { shared, Knet } = createKnetServices(EmptyFileSystem);
 
@@ -138,22 +138,8 @@ function edit(text: string, from: string, to: string): string {
 
 describe('nodes kept across spliced edits', () => {
     it('give the model, diagnostics and traces of a fresh build, and are kept only while they hold', async () => {
-        const uri = URI.parse('file:///kept/cluster.knet');
-        const texts = shared.workspace.TextDocuments!;
-        let version = 1;
-        const open = async (t: string) => {
-            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-            await shared.workspace.DocumentBuilder.update([uri], []);
-            return shared.workspace.LangiumDocuments.getDocument(uri)!;
-        };
-        let fresh = 0;
-        const build = async (t: string) => {
-            const d = shared.workspace.LangiumDocumentFactory.fromString(t, URI.parse(`file:///kept/fresh-${fresh++}.knet`));
-            shared.workspace.LangiumDocuments.addDocument(d);
-            await shared.workspace.DocumentBuilder.build([d], { validation: true });
-            shared.workspace.LangiumDocuments.deleteDocument(d.uri);
-            return d;
-        };
+        const open = editedDocument(shared, URI.parse('file:///kept/cluster.knet'));
+        const build = freshBuilds(shared, 'kept/fresh');
 
         // Each step: the text, and which nodes must be the previous version's objects.
         const steps: { what: string; text: string; kept: string[]; services?: string[] }[] = [];
@@ -255,22 +241,8 @@ describe('the owner table handed on with flannel', () => {
         .replace(' mtu 1500 labels app=web', ' labels app=web');
 
     it('gives the owners of a fresh build after pod edits, a backend change and a VNI change', async () => {
-        const uri = URI.parse('file:///kept/flannel.knet');
-        const texts = shared.workspace.TextDocuments!;
-        let version = 1;
-        const open = async (t: string) => {
-            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-            await shared.workspace.DocumentBuilder.update([uri], []);
-            return shared.workspace.LangiumDocuments.getDocument(uri)!;
-        };
-        let fresh = 0;
-        const build = async (t: string) => {
-            const d = shared.workspace.LangiumDocumentFactory.fromString(t, URI.parse(`file:///kept/flannel-fresh-${fresh++}.knet`));
-            shared.workspace.LangiumDocuments.addDocument(d);
-            await shared.workspace.DocumentBuilder.build([d], { validation: true });
-            shared.workspace.LangiumDocuments.deleteDocument(d.uri);
-            return d;
-        };
+        const open = editedDocument(shared, URI.parse('file:///kept/flannel.knet'));
+        const build = freshBuilds(shared, 'kept/flannel-fresh');
         const start = Knet.model.ModelCache.get(await open(FLANNEL)).model;
         expect(strip(await build(FLANNEL)).filter(d => d.code !== 'unreachable-flow')).toEqual([]);
         expect(start.nodes.map(n => n.netns().links.has('flannel.1'))).toEqual([true, true, true, true]);

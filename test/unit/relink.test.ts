@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EmptyFileSystem, URI, isReference, type LangiumDocument, type ReferenceDescription } from 'langium';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { editedDocument, freshBuilds } from './versions';
 import { createKnetServices } from '../../server/src/language/knet-module';
 import { generateCluster } from '../../server/src/bench/generate';
 import type { KnetLinker } from '../../server/src/language/linker';
@@ -59,21 +59,8 @@ describe('relinking only what a spliced edit can have changed', () => {
         let text = cluster.text.slice(0, close) + extra + cluster.text.slice(close);
 
         const uri = URI.parse('file:///relink/cluster.knet');
-        const texts = shared.workspace.TextDocuments!;
-        let version = 1;
-        const open = async (t: string) => {
-            texts.set(TextDocument.create(uri.toString(), 'knet', version++, t));
-            await shared.workspace.DocumentBuilder.update([uri], []);
-            return shared.workspace.LangiumDocuments.getDocument(uri)!;
-        };
-        const fresh = async (t: string) => {
-            const d = shared.workspace.LangiumDocumentFactory.fromString(t, URI.parse(`file:///relink/fresh-${version}.knet`));
-            shared.workspace.LangiumDocuments.addDocument(d);
-            await shared.workspace.DocumentBuilder.build([d], { validation: true });
-            const index = indexed(d);
-            shared.workspace.LangiumDocuments.deleteDocument(d.uri);
-            return { d, index };
-        };
+        const open = editedDocument(shared, uri);
+        const fresh = freshBuilds(shared, 'relink/fresh', d => ({ d, index: indexed(d) }));
         await open(text);
         expect(linker.lastLink(shared.workspace.LangiumDocuments.getDocument(uri)!)).toBe('walk');
 
