@@ -19,24 +19,21 @@ import type { GeneratedCluster } from './generate';
 import { median, peakRssOfPid } from './measure';
 
 /**
- * When the second of two quick edits is sent: once the server's keystroke pause (if any) is
- * over and 30% of a single edit's build has run, so that the first edit's build is under
- * way at every size (at 5,000 nodes, ~0.1 s in; at 50 nodes, ~10 ms).
+ * When the second of two quick edits is sent: once 30% of a single edit's build has run, so
+ * that the first edit's build is under way at every size (at 5,000 nodes, ~0.1 s in; at 50
+ * nodes, ~5 ms). The first edit finds the server idle, so its build starts without a pause.
  */
-export function quickEditGap(pauseMs: number, editMs: number): number {
-    return Math.max(5, pauseMs + 0.3 * Math.max(0, editMs - pauseMs));
+export function quickEditGap(editMs: number): number {
+    return Math.max(5, 0.3 * editMs);
 }
 
 /**
- * How long after an edit is sent a running build can still finish and publish: one keystroke
- * pause, then the server must read the edit (between two of Langium's 10 ms interruption
- * periods) and the build must reach its next check of the token, past one synchronous
- * stretch (a few tens of ms). A whole build of a 50-node file (~40 ms) often ends within it;
- * a stale build at 500 nodes (~200 ms) does not.
+ * How long after an edit is sent a running build can still finish and publish: the server
+ * must read the edit (between two of its 3 ms interruption periods) and the build must reach
+ * its next check of the token, past one synchronous stretch (a few tens of ms). A whole
+ * build of a 50-node file (~15 ms) often ends within it; a stale build at 500 nodes does not.
  */
-export function reactionMs(pauseMs: number): number {
-    return pauseMs + 50;
-}
+const REACTION_MS = 50;
 
 export interface LspFigures {
     /** Median of the sessions' opens (`opens`), didOpen until the first diagnostics. */
@@ -190,8 +187,7 @@ async function session(serverBundle: string, file: string, cluster: GeneratedClu
         await change(e.takenAddress);
         // The edit is inside a node's block and finds the server idle: it is spliced in without
         // a pause (the second edit, which comes while the first one's build runs, gets one).
-        const pause = 0;
-        const gapMs = quickEditGap(pause, editMs);
+        const gapMs = quickEditGap(editMs);
         await quiet(gapMs);
         const second = performance.now();
         await change(e.freeAddress);
@@ -205,7 +201,7 @@ async function session(serverBundle: string, file: string, cluster: GeneratedClu
             gapMs,
             publishedBeforeSecond: published.filter(p => p.at >= before && p.at < second).length,
             firstLagMs: after.length === 2 ? after[0].at - second : undefined,
-            firstFinishedAsSecondCame: after.length === 2 && after[0].at - second <= reactionMs(pause) && after[0].diagnostics.some(isError),
+            firstFinishedAsSecondCame: after.length === 2 && after[0].at - second <= REACTION_MS && after[0].diagnostics.some(isError),
             supersededPublished: after.some(p => p.diagnostics.some(isError)),
             finalClean: !after[after.length - 1].diagnostics.some(isError),
         };

@@ -27,14 +27,13 @@ export function checkNodePorts(ctx: CheckContext): Finding[] {
         for (const port of service.ports) {
             const np = port.nodePort;
             if (np === undefined || np < 1 || np > 65535) continue;
-            // Located only for a port that is reported (thousands of NodePort services are not).
-            const span = () => port.nodePortSpan;
+            // The span is located only for a port that is reported (thousands of NodePort services are not).
             const fix = (at: Span) => {
                 const n = nextFree();
                 return n === undefined ? undefined : [{ title: `Take nodePort ${n}, the next free one`, edits: [{ span: at, newText: String(n) }] }];
             };
             if (np < from || np > to) {
-                const at = span();
+                const at = port.nodePortSpan;
                 if (!at) continue;
                 out.push({
                     code: Codes.nodeportRange, severity: 'error', span: at,
@@ -47,7 +46,7 @@ export function checkNodePorts(ctx: CheckContext): Finding[] {
             const prior = first.get(np);
             // One service may use a nodePort for TCP and UDP alike (mixed protocols).
             if (prior && !(prior.service === service && prior.port.protocol !== port.protocol)) {
-                const at = span();
+                const at = port.nodePortSpan;
                 if (!at) continue;
                 out.push({
                     code: Codes.nodeportRange, severity: 'error', span: at,

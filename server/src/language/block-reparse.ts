@@ -86,7 +86,8 @@ export function textChange(oldText: string, newText: string): TextChange | undef
 
 /**
  * Whether `reparseBlock` would splice this change in (the document's server asks before it
- * decides how long to wait for more keystrokes). Parses the one block; changes nothing.
+ * decides how long to wait for more keystrokes). Parses the one block and keeps that plan
+ * for the build that follows (`takePlan`); changes no tree.
  */
 export function canReparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): boolean {
     const plan = planSplice(parser, previous, oldText, newText);

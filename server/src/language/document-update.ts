@@ -34,7 +34,6 @@ export function splicedPauseFor(length: number): number {
     return Math.floor(pauseFor(length) / 5);
 }
 
-
 export class KnetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
     private readonly pending = new Set<string>();
     private timer?: ReturnType<typeof setTimeout>;
