@@ -5,10 +5,16 @@
  * range) of the range it belongs to.
  */
 import { type Cidr, type Ip, cidr, contains, formatIp, formatPrefix, overlaps, within } from '../model/address';
-import type { Node, Span } from '../model/types';
+import type { ClusterModel, Pod, Span } from '../model/types';
 import { type Finding, type Fix, Codes } from './finding';
 import type { CheckContext } from './context';
 import { type NodeRange, nodeRanges, podRanges } from './ranges';
+import { CleanNodes } from './clean-nodes';
+
+/** Nodes found clean by each per-node part, kept across versions (see `CleanNodes`). */
+const cleanRanges = new CleanNodes();
+const cleanAddresses = new CleanNodes();
+const cleanPods = new CleanNodes();
 
 export function checkAddressRanges(ctx: CheckContext): Finding[] {
     const { model } = ctx;
@@ -30,17 +36,19 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
     // Node ranges against the pod network.
     const podNetwork = model.podNetwork;
     if (podNetwork) {
-        const freeRanges = new FreeRanges(podNetwork, model.nodes.flatMap(n => nodeRanges(model, n).map(r => r.cidr)));
-        for (const node of model.nodes) {
+        // The free ranges are worked out for the first range that needs one (most runs: none).
+        let freeRanges: FreeRanges | undefined;
+        for (const node of model.nodes) cleanRanges.check(ctx, node, out, () => {
             for (const r of nodeRanges(model, node)) {
                 if (within(r.cidr, podNetwork) || !r.span) continue;
                 ctx.fault(r.cidr);
+                freeRanges ??= new FreeRanges(podNetwork, model.nodes.flatMap(n => nodeRanges(model, n).map(r => r.cidr)));
                 const next = freeRanges.next(r.cidr.length);
                 report(r.span, `${r.label} of ${node.name} ${overlaps(r.cidr, podNetwork) ? 'reaches outside' : 'lies outside'} the pod network ${formatPrefix(podNetwork)}: the CNI routes only the pod network between nodes`,
                     { span: model.podNetworkSpan, message: `pod network ${formatPrefix(podNetwork)}` },
                     next ? { title: `Take ${formatPrefix(next)}, the next free /${next.length} of the pod network`, edits: [{ span: r.span, newText: formatPrefix(next) }] } : undefined);
             }
-        }
+        });
     }
 
     // Node and host addresses against their network; gateways too.
@@ -51,7 +59,7 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
         }
     }
     const gatewayOf = (ip: Ip, net: { gateway?: Ip }) => ip === net.gateway;
-    for (const node of model.nodes) {
+    for (const node of model.nodes) cleanAddresses.check(ctx, node, out, () => {
         for (const a of node.addresses) {
             if (contains(a.network.cidr, a.address) || ctx.isFaulted(a)) continue;
             ctx.fault(a);
@@ -60,7 +68,7 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
                 { span: a.network.spans.cidr, message: `network ${a.network.name}` },
                 take(a.spans.address, a.network.cidr, `${a.network.name}`, ip => gatewayOf(ip, a.network)));
         }
-    }
+    });
     for (const host of model.hosts) {
         const net = host.network;
         if (!net || contains(net.cidr, host.address)) continue;
@@ -69,46 +77,43 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
             { span: net.spans.cidr, message: `network ${net.name}` }, take(host.addressSpan, net.cidr, net.name, ip => gatewayOf(ip, net)));
     }
 
-    // Pods against their node's ranges.
-    // Pods come node by node: each node's ranges are worked out once, not once per pod.
-    let rangesNode: Node | undefined;
-    let ranges: NodeRange[] = [];
-    let rangesFaulted = false;
-    for (const pod of model.pods) {
-        if (pod.address === undefined || ctx.isFaulted(pod)) continue;
-        if (rangesNode !== pod.node) {
-            rangesNode = pod.node;
-            ranges = podRanges(model, pod.node);
-            rangesFaulted = ranges.some(r => ctx.isFaulted(r.cidr)); // the node's range is the fault
-        }
-        if (rangesFaulted) continue;
-        if (ranges.length > 0) {
-            let home: NodeRange | undefined;
-            for (const r of ranges) if (contains(r.cidr, pod.address)) { home = r; break; }
-            // The bridge plugin's IPAM never hands out a subnet's network or broadcast address.
-            const edge = home && model.cni.plugin !== 'calico' && home.cidr.length < 31
-                && (pod.address === home.cidr.network ? 'network' : pod.address === home.cidr.last ? 'broadcast' : undefined);
-            if (home && edge) {
+    // Pods against their node's ranges, worked out once per node, not once per pod.
+    const calico = model.cni.plugin === 'calico';
+    const leftOut = podsLeftOut(model);
+    for (const node of model.nodes) cleanPods.check(ctx, node, out, () => {
+        const ranges = podRanges(model, node);
+        if (ranges.some(r => ctx.isFaulted(r.cidr))) return; // the node's range is the fault
+        for (const pod of node.pods) {
+            if (pod.address === undefined || ctx.isFaulted(pod)) continue;
+            // A pod declared twice is reported as such; the model holds only its first.
+            if (leftOut?.has(pod)) { ctx.readsOtherNodes(); continue; }
+            if (ranges.length > 0) {
+                let home: NodeRange | undefined;
+                for (const r of ranges) if (contains(r.cidr, pod.address)) { home = r; break; }
+                // The bridge plugin's IPAM never hands out a subnet's network or broadcast address.
+                const edge = home && !calico && home.cidr.length < 31
+                    && (pod.address === home.cidr.network ? 'network' : pod.address === home.cidr.last ? 'broadcast' : undefined);
+                if (home && edge) {
+                    ctx.fault(pod);
+                    report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} is the ${edge} address of ${node.name}'s ${home.label}, not one a pod can hold`,
+                        { span: home.span, message: `${home.label} of ${node.name}` },
+                        take(pod.addressSpan, home.cidr, `${node.name}'s ${home.label}`, ip => ip === home.cidr.network + 1));
+                    continue;
+                }
+                if (home) continue;
                 ctx.fault(pod);
-                report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} is the ${edge} address of ${pod.node.name}'s ${home.label}, not one a pod can hold`,
-                    { span: home.span, message: `${home.label} of ${pod.node.name}` },
-                    take(pod.addressSpan, home.cidr, `${pod.node.name}'s ${home.label}`, ip => ip === home.cidr.network + 1));
-                continue;
+                const r = ranges[0];
+                // The bridge's gateway (.1) and Calico's tunnel address (the block's first) are taken.
+                const reserved = (ip: Ip) => calico ? ranges.some(b => b.cidr.network === ip) : ip === r.cidr.network + 1;
+                report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} lies outside ${node.name}'s ${ranges.map(x => x.label).join(', ')}: the CNI routes it to another node or nowhere`,
+                    { span: r.span, message: `${r.label} of ${node.name}` }, take(pod.addressSpan, r.cidr, `${node.name}'s ${r.label}`, reserved));
+            } else if (podNetwork && !contains(podNetwork, pod.address)) {
+                ctx.fault(pod);
+                report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} lies outside the pod network ${formatPrefix(podNetwork)}`,
+                    { span: model.podNetworkSpan, message: `pod network ${formatPrefix(podNetwork)}` });
             }
-            if (home) continue;
-            ctx.fault(pod);
-            const r = ranges[0];
-            const calico = model.cni.plugin === 'calico';
-            // The bridge's gateway (.1) and Calico's tunnel address (the block's first) are taken.
-            const reserved = (ip: Ip) => calico ? ranges.some(b => b.cidr.network === ip) : ip === r.cidr.network + 1;
-            report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} lies outside ${pod.node.name}'s ${ranges.map(x => x.label).join(', ')}: the CNI routes it to another node or nowhere`,
-                { span: r.span, message: `${r.label} of ${pod.node.name}` }, take(pod.addressSpan, r.cidr, `${pod.node.name}'s ${r.label}`, reserved));
-        } else if (podNetwork && !contains(podNetwork, pod.address)) {
-            ctx.fault(pod);
-            report(pod.addressSpan, `pod ${pod.name} address ${formatIp(pod.address)} lies outside the pod network ${formatPrefix(podNetwork)}`,
-                { span: model.podNetworkSpan, message: `pod network ${formatPrefix(podNetwork)}` });
         }
-    }
+    });
 
     // ClusterIPs against the service network.
     const services = model.serviceNetwork;
@@ -124,6 +129,15 @@ export function checkAddressRanges(ctx: CheckContext): Finding[] {
         }
     }
     return out;
+}
+
+/** The pods on nodes that the model left out (declared twice), when there are any. */
+function podsLeftOut(model: ClusterModel): Set<Pod> | undefined {
+    let onNodes = 0;
+    for (const n of model.nodes) onNodes += n.pods.length;
+    if (onNodes === model.pods.length) return undefined;
+    const inModel = new Set(model.pods);
+    return new Set(model.nodes.flatMap(n => n.pods.filter(p => !inModel.has(p))));
 }
 
 /** Free aligned ranges of one length inside `outer`, skipping any that overlap a taken one (sorted sweep). */

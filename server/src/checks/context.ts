@@ -7,12 +7,15 @@ import type { ClusterModel, Span } from '../model/types';
 import { type CniGenerator, cniGenerator } from '../model/generate';
 import type { Finding } from './finding';
 import { FreeAddresses } from './free-addresses';
+import { ClusterSettings } from './cluster-settings';
 
 export class CheckContext {
     /** The CNI's view (devices, routes it would program), computed per node on demand. */
     readonly generator: CniGenerator;
     /** Hands out unused addresses for the quick fixes, distinct within one run. */
     readonly free: FreeAddresses;
+    /** What per-node parts of checks read besides the node (see `CleanNodes`). */
+    readonly settings: ClusterSettings;
     private readonly faults = new Set<object>();
     private readonly findings: Finding[] = [];
     private errorStarts?: number[];
@@ -20,6 +23,7 @@ export class CheckContext {
     constructor(readonly model: ClusterModel, prior: readonly Finding[] = []) {
         this.generator = cniGenerator(model);
         this.free = new FreeAddresses(model.owners);
+        this.settings = ClusterSettings.of(model);
         this.findings.push(...prior);
     }
 
@@ -28,9 +32,29 @@ export class CheckContext {
         if (thing) this.faults.add(thing);
     }
 
+    /** How many things are marked at fault so far (a part that marks one has found something). */
+    get faultCount(): number {
+        return this.faults.size;
+    }
+
+    /**
+     * How many times a check has read something that may change while a node stays the same:
+     * a fault or an error reported before that silenced a finding (mended elsewhere, the
+     * finding would show), or the state of other nodes. A part of a check that did is not
+     * clean on its own account, and its verdict is not kept (see `CleanNodes`).
+     */
+    volatileReads = 0;
+
+    /** Notes a read of other nodes' state (see `volatileReads`). */
+    readsOtherNodes(): void {
+        this.volatileReads++;
+    }
+
     isFaulted(thing: object | undefined): boolean {
         // Most runs fault nothing: skip the hash lookup for each of 150,000 pods.
-        return !!thing && this.faults.size > 0 && this.faults.has(thing);
+        if (!thing || this.faults.size === 0 || !this.faults.has(thing)) return false;
+        this.volatileReads++;
+        return true;
     }
 
     record(findings: readonly Finding[]): void {
@@ -48,6 +72,8 @@ export class CheckContext {
             const mid = (lo + hi) >> 1;
             if (starts[mid] < span.start) lo = mid + 1; else hi = mid;
         }
-        return lo < starts.length && starts[lo] < span.end;
+        const within = lo < starts.length && starts[lo] < span.end;
+        if (within) this.volatileReads++;
+        return within;
     }
 }

@@ -11,6 +11,10 @@ import { formatIp, formatPrefix } from '../model/address';
 import type { Node, Route } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
+import { CleanNodes } from './clean-nodes';
+
+/** Nodes found clean, kept across versions: an edit re-checks the node it changed. */
+const cleanNodes = new CleanNodes();
 
 export function checkDeclarations(ctx: CheckContext): Finding[] {
     const { model } = ctx;
@@ -30,7 +34,7 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
         }
     };
     const needsPodCidr = model.cni.plugin === 'flannel' || model.cni.plugin === 'bridge';
-    for (const node of model.nodes) {
+    for (const node of model.nodes) cleanNodes.check(ctx, node, out, () => {
         routeDestinations(node.name, node.declaredRoutes);
         for (const pod of node.pods) if (pod.declaredRoutes) routeDestinations(`pod ${pod.name}`, pod.declaredRoutes);
         masters(node, out);
@@ -44,8 +48,8 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
                 fixes: [{ title: `Write ${formatIp(a.address)} (the network's /${a.network.cidr.length})`, edits: [{ span: a.spans.address, newText: formatIp(a.address) }] }],
             });
         }
-        const plumbed = node.pods.filter(p => !p.hostNetwork && !p.noNetwork);
-        if (needsPodCidr && !node.podCidr && !node.podCidrSpan && plumbed.length > 0 && node.nameSpan && !ctx.hasErrorWithin(node.nameSpan)) {
+        const plumbed = needsPodCidr && !node.podCidr && !node.podCidrSpan ? node.pods.filter(p => !p.hostNetwork && !p.noNetwork) : [];
+        if (plumbed.length > 0 && node.nameSpan && !ctx.hasErrorWithin(node.nameSpan)) {
             ctx.fault(node);
             for (const p of plumbed) ctx.fault(p);
             const who = model.cni.plugin === 'flannel' ? 'flanneld gets no subnet lease for it' : 'the bridge plugin has no range to give';
@@ -54,7 +58,7 @@ export function checkDeclarations(ctx: CheckContext): Finding[] {
                 message: `node ${node.name} has pods (${plumbed.map(p => p.name).slice(0, 3).join(', ')}${plumbed.length > 3 ? ', …' : ''}) but no podCIDR: ${who}, so its pods get no network`,
             });
         }
-    }
+    });
     return out;
 }
 

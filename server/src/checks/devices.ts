@@ -6,6 +6,9 @@
 import type { Node, Pod, Route, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
+import { CleanNodes } from './clean-nodes';
+
+const cleanNodes = new CleanNodes();
 
 /** The device names of a node's root namespace, without assembling its routing tables. */
 export function nodeDevices(ctx: CheckContext, node: Node): Set<string> {
@@ -48,10 +51,10 @@ export function checkDevices(ctx: CheckContext): Finding[] {
             }
         }
     };
-    for (const node of ctx.model.nodes) {
+    for (const node of ctx.model.nodes) cleanNodes.check(ctx, node, out, () => {
         const needed = node.declaredRoutes || node.declaredLinks.some(l => l.master !== undefined || l.parent !== undefined)
             || node.pods.some(p => p.declaredRoutes);
-        if (!needed) continue;
+        if (!needed) return;
         const names = nodeDevices(ctx, node);
         routes(node.declaredRoutes, node.name, names, node.pods);
         for (const l of node.declaredLinks) {
@@ -63,7 +66,7 @@ export function checkDevices(ctx: CheckContext): Finding[] {
             const podNames = pod.hostNetwork ? names : new Set(pod.noNetwork ? ['lo'] : ['lo', 'eth0']);
             routes(pod.declaredRoutes, `pod ${pod.name}`, podNames, []);
         }
-    }
+    });
     return out;
 }
 

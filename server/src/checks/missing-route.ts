@@ -17,20 +17,26 @@ import type { Network, Node, Pod, Route, Span } from '../model/types';
 import { type Finding, type Fix, Codes } from './finding';
 import type { CheckContext } from './context';
 import { type NodeRange, listOf, nodeRanges } from './ranges';
+import { CleanNodes } from './clean-nodes';
+
+/** Nodes whose declared routes were found clean, kept across versions (see `CleanNodes`). */
+const cleanNodes = new CleanNodes();
 
 export function checkMissingRoutes(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
     const { model } = ctx;
-    const podProbes = probes(ctx);
-    for (const node of model.nodes) {
+    let podProbes: Probe[] | undefined;
+    for (const node of model.nodes) cleanNodes.check(ctx, node, out, () => {
         if (node.declaredRoutes) out.push(...gateways(ctx, node.name, node.declaredRoutes, nodeConnected(ctx, node), nodeOwn(ctx, node)));
         for (const pod of node.pods) {
             if (pod.declaredRoutes && !pod.hostNetwork && !pod.noNetwork) {
                 out.push(...gateways(ctx, `pod ${pod.name}`, pod.declaredRoutes, podConnected(ctx, pod), pod.address !== undefined ? [pod.address] : []));
-                out.push(...podGateway(ctx, pod, podProbes));
+                // Probed at other nodes' pods, and next hops checked against every owner.
+                ctx.readsOtherNodes();
+                out.push(...podGateway(ctx, pod, podProbes ??= probes(ctx)));
             }
         }
-    }
+    });
     out.push(...coverage(ctx));
     out.push(...hostGwPairs(ctx));
     out.push(...bridgeOnL2(ctx));
@@ -169,22 +175,22 @@ function coverage(ctx: CheckContext): Finding[] {
     const declaring = model.nodes.filter(n => n.declaredRoutes && !ctx.isFaulted(n));
     const routedCarries = new Map<Network, boolean>();
     if (declaring.length === 0) return out;
-    const targets = model.nodes.filter(n => !ctx.isFaulted(n)).flatMap(n => nodeRanges(model, n)
-        .filter(r => !ctx.isFaulted(r.cidr)).map(r => ({ node: n, range: r })));
     const peers = overlayPeers(ctx);
     for (const node of declaring) {
         const { routes, table } = mainTableOf(node.declaredRoutes!);
-        const viaDefault = defaultCounts(ctx, node, routedCarries);
-        const reaches = (ip: Ip) => {
-            const r = table.lookup(ip);
-            return !!r && r.type === 'unicast' && (r.destination.length > 0 || viaDefault);
-        };
-        const reached: Target[] = [], missing: Target[] = [];
-        for (const t of targets) {
-            if (t.node === node) continue;
-            (reaches(t.range.cidr.network) && reaches(t.range.cidr.last) ? reached : missing).push(t);
+        const verdicts = verdictsOf(table, defaultCounts(ctx, node, routedCarries));
+        // Every other node's ranges: 5,000 of them, each looked up once while both tables stand.
+        const missing: Target[] = [], strayHops: Target[] = [];
+        for (const t of model.nodes) {
+            if (t === node || ctx.isFaulted(t)) continue;
+            for (const range of nodeRanges(model, t)) {
+                if (ctx.isFaulted(range.cidr)) continue;
+                const v = verdicts.of(range.cidr);
+                if (!v.reached) missing.push({ node: t, range });
+                else if (peers && v.route && v.route.dev === peers.device && v.route.gateway !== undefined && !peers.known.has(v.route.gateway)) strayHops.push({ node: t, range });
+            }
         }
-        out.push(...nextHops(ctx, node, table, reached, peers));
+        out.push(...nextHops(ctx, node, table, strayHops, peers));
         const local = localRoutes(ctx, node, table);
         if ((missing.length === 0 && local.lines.length === 0) || !node.routesSpan) continue;
         // The routes the CNI would program for those ranges, as `ip route` prints them.
@@ -212,6 +218,42 @@ function coverage(ctx: CheckContext): Finding[] {
         });
     }
     return out;
+}
+
+/** Whether a table reaches a range (both its ends, by unicast routes) and the route its start takes. */
+interface Verdict { readonly reached: boolean; readonly route?: Route }
+
+/**
+ * A pasted table's verdicts on other nodes' ranges, by the range's Cidr object: a node an
+ * edit left alone keeps its ranges, and the table is kept while its node's routes are, so
+ * an edit looks up only the ranges it changed. (Two maps: whether the default route counts.)
+ */
+class Verdicts {
+    private readonly byRange = new WeakMap<Cidr, Verdict>();
+
+    constructor(private readonly table: RouteTable, private readonly viaDefault: boolean) { }
+
+    of(range: Cidr): Verdict {
+        let v = this.byRange.get(range);
+        if (!v) {
+            const route = this.table.lookup(range.network);
+            const reached = this.reaches(route) && this.reaches(range.last === range.network ? route : this.table.lookup(range.last));
+            this.byRange.set(range, v = { reached, route });
+        }
+        return v;
+    }
+
+    private reaches(r: Route | undefined): boolean {
+        return !!r && r.type === 'unicast' && (r.destination.length > 0 || this.viaDefault);
+    }
+}
+
+const verdictTables = new WeakMap<RouteTable, { readonly viaDefault: Verdicts; readonly withoutDefault: Verdicts }>();
+
+function verdictsOf(table: RouteTable, viaDefault: boolean): Verdicts {
+    let both = verdictTables.get(table);
+    if (!both) verdictTables.set(table, both = { viaDefault: new Verdicts(table, true), withoutDefault: new Verdicts(table, false) });
+    return viaDefault ? both.viaDefault : both.withoutDefault;
 }
 
 interface Target { readonly node: Node; readonly range: NodeRange }
@@ -253,7 +295,7 @@ function overlayPeers(ctx: CheckContext): { device: string; hop: Map<Node, Ip>; 
  * resolved, and the packets are lost on the sending node.
  */
 function nextHops(ctx: CheckContext, node: Node, table: RouteTable, reached: Target[], peers: ReturnType<typeof overlayPeers>): Finding[] {
-    if (!peers) return [];
+    if (!peers || reached.length === 0) return [];
     const out: Finding[] = [];
     const seen = new Set<Route>();
     for (const t of reached) {

@@ -11,6 +11,9 @@ import { cidr, formatPrefix } from '../model/address';
 import type { Link, Node, Pod, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
+import { CleanNodes } from './clean-nodes';
+
+const cleanNodes = new CleanNodes();
 
 const OVERHEAD: Partial<Record<Link['kind'], { bytes: number; name: string; effect: string }>> = {
     vxlan: { bytes: 50, name: 'VXLAN', effect: 'VXLAN\'s outer packets leave with DF clear, so full-size ones get fragmented on the underlay (and lost where fragments are filtered)' },
@@ -39,7 +42,7 @@ export function checkMtu(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
     const { model } = ctx;
     const multiNode = model.nodes.length > 1;
-    for (const node of model.nodes) {
+    for (const node of model.nodes) cleanNodes.check(ctx, node, out, () => {
         const declared = new Map(node.declaredLinks.map(l => [l.name, l]));
         const underlay = (name: string | undefined): Device => {
             const nic = name ?? node.addresses[0]?.nic ?? 'eth0';
@@ -83,7 +86,7 @@ export function checkMtu(ctx: CheckContext): Finding[] {
                 fixes: setMtu(pod.mtuSpan, crossing.mtu),
             });
         }
-    }
+    });
     out.push(...networkMtus(ctx));
     return out;
 }
@@ -95,6 +98,7 @@ function crossingDevice(ctx: CheckContext, node: Node, declared: Map<string, Lin
     if (device && cni.plugin === 'calico' && cni.ipipMode === 'CrossSubnet' && cni.backend === 'ipip') {
         // CrossSubnet tunnels only toward nodes in another subnet: there is one unless all share the node's.
         const self = node.addresses[0];
+        ctx.readsOtherNodes();
         if (!self || subnetsOf(ctx).size <= 1) device = undefined;
     }
     if (!device) {
@@ -158,30 +162,42 @@ function veths(ctx: CheckContext, node: Node, declared: Map<string, Link>): Find
     return out;
 }
 
-/** NICs on one network agree on its MTU: the network's if written, else what most of its nodes use. */
+/**
+ * NICs on one network agree on its MTU: the network's if written, else what most of its nodes
+ * use. Only a NIC whose link declares an MTU can differ; the others are counted, not listed.
+ */
 function networkMtus(ctx: CheckContext): Finding[] {
     const out: Finding[] = [];
-    const perNetwork = new Map<string, { node: Node; mtu: number; link?: Link }[]>();
-    for (const node of ctx.model.nodes) {
+    interface Nic { readonly order: number; readonly node: Node; readonly mtu: number; readonly link: Link }
+    const perNetwork = new Map<string, { nics: number; firstPlain?: { order: number; node: Node }; declared: Nic[] }>();
+    const nodes = ctx.model.nodes;
+    for (let order = 0; order < nodes.length; order++) {
+        const node = nodes[order];
         for (const a of node.addresses) {
-            const link = node.declaredLinks.find(l => l.name === a.nic && l.spans?.mtu);
-            const list = perNetwork.get(a.network.name) ?? perNetwork.set(a.network.name, []).get(a.network.name)!;
-            list.push({ node, mtu: link ? link.mtu : a.network.mtu, link });
+            let entry = perNetwork.get(a.network.name);
+            if (!entry) perNetwork.set(a.network.name, entry = { nics: 0, declared: [] });
+            entry.nics++;
+            const link = node.declaredLinks.length > 0 ? node.declaredLinks.find(l => l.name === a.nic && l.spans?.mtu) : undefined;
+            if (link) entry.declared.push({ order, node, mtu: link.mtu, link });
+            else entry.firstPlain ??= { order, node };
         }
     }
-    for (const [name, entries] of perNetwork) {
+    for (const [name, { nics, firstPlain, declared }] of perNetwork) {
         const net = ctx.model.networkByName.get(name)!;
         let reference = net.mtu;
         let referenceNode: Node | undefined;
         if (!net.mtuDeclared) {
             const counts = new Map<number, number>();
-            for (const e of entries) counts.set(e.mtu, (counts.get(e.mtu) ?? 0) + 1);
+            if (nics > declared.length) counts.set(net.mtu, nics - declared.length);
+            for (const e of declared) counts.set(e.mtu, (counts.get(e.mtu) ?? 0) + 1);
             // Most nodes win; on a tie, the network's default (what undeclared NICs carry).
             reference = [...counts].sort((a, b) => b[1] - a[1] || Number(b[0] === net.mtu) - Number(a[0] === net.mtu))[0][0];
-            referenceNode = entries.find(e => e.mtu === reference)?.node;
+            const firstDeclared = declared.find(e => e.mtu === reference);
+            const plain = reference === net.mtu ? firstPlain : undefined;
+            referenceNode = plain && (!firstDeclared || plain.order < firstDeclared.order) ? plain.node : firstDeclared?.node;
         }
-        for (const e of entries) {
-            if (e.mtu === reference || !e.link?.spans?.mtu) continue;
+        for (const e of declared) {
+            if (e.mtu === reference || !e.link.spans?.mtu) continue;
             const by = net.mtuDeclared ? `network ${name} has MTU ${reference}` : `the other nodes on ${name} (${referenceNode?.name}) use ${reference}`;
             out.push({
                 code: Codes.mtuMismatch, severity: 'error', span: e.link.spans.mtu,

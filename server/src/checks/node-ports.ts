@@ -8,7 +8,30 @@ import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
 import type { Service, ServicePort, Span } from '../model/types';
 
+/**
+ * The last run that found nothing: its range and its services' declarations. Ports are read
+ * from a service's block alone, so while every block is the same AST object (an edit of a
+ * node leaves all 10,000 alone) the verdict stands.
+ */
+let lastClean: { readonly from: number; readonly to: number; readonly decls: readonly unknown[] } | undefined;
+
+function standsClean(services: readonly Service[], from: number, to: number): boolean {
+    const last = lastClean;
+    if (!last || last.from !== from || last.to !== to || last.decls.length !== services.length) return false;
+    for (let i = 0; i < services.length; i++) if (services[i].origin.ast === undefined || services[i].origin.ast !== last.decls[i]) return false;
+    return true;
+}
+
 export function checkNodePorts(ctx: CheckContext): Finding[] {
+    const { model } = ctx;
+    const { from, to } = model.nodePortRange;
+    if (standsClean(model.services, from, to)) return [];
+    const out = findings(ctx);
+    lastClean = out.length === 0 ? { from, to, decls: model.services.map(s => s.origin.ast) } : undefined;
+    return out;
+}
+
+function findings(ctx: CheckContext): Finding[] {
     const { model } = ctx;
     const { from, to } = model.nodePortRange;
     const out: Finding[] = [];

@@ -13,7 +13,7 @@ import { type Cidr, formatCidr, formatPrefix, overlaps, within } from '../model/
 import type { Link, Node, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
-import { nodeRanges } from './ranges';
+import { type NodeRange, nodeRanges } from './ranges';
 
 type Kind = 'podNetwork' | 'serviceNetwork' | 'network' | 'nodeRange';
 
@@ -51,8 +51,7 @@ export function checkOverlaps(ctx: CheckContext): Finding[] {
     for (const node of model.nodes) {
         for (const r of nodeRanges(model, node)) {
             if (ctx.isFaulted(r.cidr)) continue;
-            // Label and span are made for the few ranges reported, not for every node's.
-            items.push({ cidr: r.cidr, kind: 'nodeRange', get label() { return `${r.label} of ${node.name}`; }, get span() { return r.span; }, node });
+            items.push(new NodeRangeItem(r, node));
         }
     }
     // The big ranges the pod network already collides with: node ranges meeting them are derived.
@@ -95,8 +94,21 @@ export function checkOverlaps(ctx: CheckContext): Finding[] {
     }
 
     const big = items.filter(i => i.kind !== 'nodeRange');
-    for (const node of model.nodes) out.push(...linkOverlaps(ctx, node, big));
+    for (const node of model.nodes) if (node.declaredLinks.length > 0) out.push(...linkOverlaps(ctx, node, big));
     return out;
+}
+
+/** A node's range in the sweep. Label and span are made for the few ranges reported, not for every node's. */
+class NodeRangeItem implements Item {
+    readonly kind = 'nodeRange';
+    readonly cidr: Cidr;
+
+    constructor(private readonly range: NodeRange, readonly node: Node) {
+        this.cidr = range.cidr;
+    }
+
+    get label(): string { return `${this.range.label} of ${this.node.name}`; }
+    get span(): Span | undefined { return this.range.span; }
 }
 
 /** A declared link's subnet against the routed ranges and the node's other links. */

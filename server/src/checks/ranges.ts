@@ -24,14 +24,23 @@ class RangeOfNode implements NodeRange {
 }
 
 /** Every range the node's pods live in, as the CNI routes them between nodes. */
-export function nodeRanges(model: ClusterModel, node: Node): NodeRange[] {
-    if (model.cni.plugin === 'calico') return node.blocks.map((b, i) => new RangeOfNode(b, node, i));
-    return node.podCidr ? [new RangeOfNode(node.podCidr, node, -1)] : [];
+export function nodeRanges(model: ClusterModel, node: Node): readonly NodeRange[] {
+    const calico = model.cni.plugin === 'calico';
+    // Asked for by several checks on every run; a node kept across versions keeps its list
+    // while its blocks (Calico allocates them per version) and the plugin are the same.
+    const made = rangesOf.get(node);
+    if (made && made.calico === calico && made.blocks === node.blocks && made.count === node.blocks.length && made.podCidr === node.podCidr) return made.ranges;
+    const ranges = calico ? node.blocks.map((b, i) => new RangeOfNode(b, node, i)) : node.podCidr ? [new RangeOfNode(node.podCidr, node, -1)] : [];
+    rangesOf.set(node, { calico, blocks: node.blocks, count: node.blocks.length, podCidr: node.podCidr, ranges });
+    return ranges;
 }
 
+const NO_RANGES: readonly NodeRange[] = [];
+const rangesOf = new WeakMap<Node, { readonly calico: boolean; readonly blocks: readonly Cidr[]; readonly count: number; readonly podCidr?: Cidr; readonly ranges: readonly NodeRange[] }>();
+
 /** The ranges a pod address must lie in: for Calico only declared blocks count. */
-export function podRanges(model: ClusterModel, node: Node): NodeRange[] {
-    if (model.cni.plugin === 'calico' && !node.blocksDeclared) return [];
+export function podRanges(model: ClusterModel, node: Node): readonly NodeRange[] {
+    if (model.cni.plugin === 'calico' && !node.blocksDeclared) return NO_RANGES;
     return nodeRanges(model, node);
 }
 

@@ -795,11 +795,11 @@ class ModelBuilder {
         if (parts.endpointsDecl) {
             endpoints = parts.endpointsDecl.endpoints.map(r => r.ref).filter((p): p is ast.Pod => !!p)
                 .map(p => byAst.get(p)).filter((p): p is Pod => p instanceof PodImpl);
-        } else if (parts.selectorKeys) {
-            // Filled by `selectEndpoints`, in one pass over the pods for every service.
-            selecting.push({ decl, namespace: parts.namespace, keys: parts.selectorKeys, values: parts.selectorValues!, endpoints });
         }
-        return new ServiceImpl(parts, endpoints);
+        const service = new ServiceImpl(parts, endpoints);
+        // Given by `selectEndpoints`, in one pass over the pods for every service.
+        if (!parts.endpointsDecl && parts.selectorKeys) selecting.push({ decl, namespace: parts.namespace, keys: parts.selectorKeys, values: parts.selectorValues!, service });
+        return service;
     }
 
     private serviceParts(decl: ast.Service): ServiceParts {
@@ -986,6 +986,11 @@ class ModelByAst {
         (this.left ??= new Set()).add(pod);
     }
 
+    /** Whether any pod is left out. */
+    leavesOut(): boolean {
+        return this.left !== undefined && this.left.size > 0;
+    }
+
     isLeftOut(pod: ast.Pod): boolean {
         return this.left !== undefined && this.left.has(pod);
     }
@@ -1005,7 +1010,7 @@ interface Selecting {
     /** The selector's keys and values, in step (read for every candidate pod: no Map iteration). */
     readonly keys: readonly string[];
     readonly values: readonly string[];
-    readonly endpoints: Pod[];
+    readonly service: ServiceImpl;
 }
 
 /**
@@ -1023,7 +1028,9 @@ interface Selecting {
 function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecting[], byAst: ModelByAst): void {
     const selectors = selectorsFor(selecting);
     let byPair: Map<string, Map<string, number[]>> | undefined;
-    for (const node of nodes) {
+    const picksOfNodes: Int32Array[] = new Array(nodes.length);
+    for (let n = 0; n < nodes.length; n++) {
+        const node = nodes[n];
         const block = node.origin.ast as ast.Node;
         let memo = picksByBlock.get(block);
         if (memo?.selectors !== selectors) {
@@ -1031,13 +1038,51 @@ function selectEndpoints(nodes: readonly NodeImpl[], selecting: readonly Selecti
             memo = { selectors, picks: picksOf(node.pods, selecting, byPair) };
             picksByBlock.set(block, memo);
         }
-        const picks = memo.picks;
+        picksOfNodes[n] = memo.picks;
+    }
+    const leftOut = byAst.leavesOut();
+    const last = lastSelection.get(selectors);
+    const changed = last && !last.leftOut && !leftOut ? servicesChanged(last.nodes, nodes, selectors, selecting.length) : undefined;
+    const endpoints: Pod[][] = new Array(selecting.length);
+    for (let s = 0; s < selecting.length; s++) endpoints[s] = changed && !changed[s] ? last!.endpoints[s] : [];
+    for (let n = 0; n < nodes.length; n++) {
+        const picks = picksOfNodes[n];
+        const pods = nodes[n].pods;
         for (let i = 0; i < picks.length; i += 2) {
-            const pod = node.pods[picks[i]];
-            if (byAst.isLeftOut(pod.decl)) continue;
-            selecting[picks[i + 1]].endpoints.push(pod);
+            const s = picks[i + 1];
+            if (changed && !changed[s]) continue;
+            const pod = pods[picks[i]];
+            if (leftOut && byAst.isLeftOut(pod.decl)) continue;
+            endpoints[s].push(pod);
         }
     }
+    for (let s = 0; s < selecting.length; s++) selecting[s].service.endpoints = endpoints[s];
+    lastSelection.set(selectors, { nodes, endpoints, leftOut });
+}
+
+/**
+ * Each set of selecting services' (`selectorsFor`'s token) endpoints in the last version
+ * built with it, and the nodes they were picked from. A service none of whose pods were on
+ * a rebuilt node, old or new, keeps its endpoints array: the pods of kept nodes are the same
+ * objects, and unreachable-flow then sees at a glance that its endpoints did not move.
+ */
+const lastSelection = new WeakMap<object, { readonly nodes: readonly NodeImpl[]; readonly endpoints: readonly Pod[][]; readonly leftOut: boolean }>();
+
+/** Flags, by selecting index, the services a pod of a rebuilt node was picked for (before or now); undefined: all of them. */
+function servicesChanged(before: readonly NodeImpl[], now: readonly NodeImpl[], selectors: object, count: number): Uint8Array | undefined {
+    if (before.length !== now.length) return undefined;
+    const changed = new Uint8Array(count);
+    const flag = (node: NodeImpl): boolean => {
+        const memo = picksByBlock.get(node.origin.ast as ast.Node);
+        if (memo?.selectors !== selectors) return false;
+        for (let i = 1; i < memo.picks.length; i += 2) changed[memo.picks[i]] = 1;
+        return true;
+    };
+    for (let n = 0; n < now.length; n++) {
+        if (before[n] === now[n]) continue;
+        if (!flag(before[n]) || !flag(now[n])) return undefined;
+    }
+    return changed;
 }
 
 const keptNetworks = new WeakMap<ast.Network, Network>();
@@ -1581,7 +1626,7 @@ class ServiceImpl implements Service {
     readonly externalTrafficPolicy: 'Cluster' | 'Local';
     readonly sessionAffinity: 'None' | 'ClientIP';
 
-    constructor(private readonly parts: ServiceParts, readonly endpoints: readonly Pod[]) {
+    constructor(private readonly parts: ServiceParts, public endpoints: readonly Pod[]) {
         this.key = parts.key;
         this.namespace = parts.namespace;
         this.type = parts.type;
