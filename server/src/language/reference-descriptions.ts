@@ -30,8 +30,10 @@ export class KnetReferenceDescriptionProvider extends DefaultReferenceDescriptio
         const sites = this.linker.referenceSites(document);
         if (!sites) return super.createDescriptions(document, cancelToken);
         const descriptions: ReferenceDescription[] = [];
+        let step = 0;
         for (const node of sites) {
-            await interruptAndCheck(cancelToken);
+            // An await per site costs a microtask each (20,000 sites at 5,000 nodes).
+            if ((++step & 255) === 0) await interruptAndCheck(cancelToken);
             forEachReference(node, info => {
                 for (const d of this.describe(info)) descriptions.push(d);
             });
