@@ -165,8 +165,9 @@ async function session(serverBundle: string, file: string, cluster: GeneratedClu
         const edits: number[] = [];
         let firstEditMs = 0;
         for (let i = 0; i <= options.edits; i++) {
-            // A pause between edits, as between a user's: each edit follows a quiet spell.
-            if (i > 0) await quiet(200);
+            // A pause between edits, as between a user's: each edit follows a quiet spell, as
+            // long as the half-written rounds' below (the server's idle-time collection is over).
+            if (i > 0) await quiet(500);
             const t = performance.now();
             await change(i % 2 === 0 ? e.freeAddress : e.address);
             const p = await nextPublish(t, 600_000);

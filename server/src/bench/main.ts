@@ -121,7 +121,9 @@ async function measureSize(options: Options, variant: Variant, nodes: number, se
     let lspError: string | undefined;
     if (options.lsp && serverBundle) {
         try {
-            lsp = await measureLsp(serverBundle, file, cluster, { edits: 5, hovers: 5, sessions: runs });
+            // Nine edits and half-written rounds: an edit of a 500-node file takes ~25 ms, where a
+            // few ms of the machine's noise move a median of five by a tenth.
+            lsp = await measureLsp(serverBundle, file, cluster, { edits: 9, hovers: 5, sessions: runs });
             log(`  server: open ${lsp.openMs.toFixed(0)} ms, first edit ${lsp.firstEditMs.toFixed(0)} ms, edit ${lsp.editMs.toFixed(0)} ms, double edit ${lsp.doubleEdit.ms.toFixed(0)} ms (${lsp.doubleEdit.publishes} publish), half-written line ${lsp.typing.brokenMs.toFixed(0)}/${lsp.typing.fixedMs.toFixed(0)} ms, hover ${lsp.hoverPodMs.toFixed(1)}/${lsp.hoverFlowMs.toFixed(1)} ms, trace ${lsp.traceMs.toFixed(1)} ms`);
         } catch (e) {
             lspError = (e as Error).message;
