@@ -13,8 +13,22 @@ import { CancellationTokenSource } from 'vscode-languageserver';
 import type { KnetLinker } from '../../server/src/language/linker';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createKnetServices } from '../../server/src/language/knet-module';
-import { canReparseBlock, reparseBlock, textChange } from '../../server/src/language/block-reparse';
+import { canReparseBlock, editBetween, reparseBlock, textChange } from '../../server/src/language/block-reparse';
 import type { Document } from '../../server/src/language/generated/ast';
+
+type Parser = Parameters<typeof reparseBlock>[0];
+type Previous = Parameters<typeof reparseBlock>[1];
+
+/** `reparseBlock` of the edit between two texts (none when they are the same). */
+function reparse(parser: Parser, previous: Previous, oldText: string, newText: string) {
+    const edit = editBetween(oldText, newText);
+    return edit && reparseBlock(parser, previous, edit);
+}
+
+function canReparse(parser: Parser, previous: Previous, oldText: string, newText: string): boolean {
+    const edit = editBetween(oldText, newText);
+    return !!edit && canReparseBlock(parser, previous, edit);
+}
 import { generateCluster } from '../../server/src/bench/generate';
 import { type NameIndex, nameIndex } from '../../server/src/language/name-index';
 
@@ -126,7 +140,7 @@ describe('re-parsing the block an edit falls in', () => {
     it('gives the full parse\'s tree for a pod address typed over', () => {
         const old = example;
         const text = old.replace('10.244.2.5', '10.244.2.57');
-        const spliced = reparseBlock(parser, parse(old), old, text);
+        const spliced = reparse(parser, parse(old), old, text);
         expect(spliced).toBeDefined();
         expect(spliced!.splice.removed.$type).toBe('Node');
         expectSameTree(spliced!.parseResult, parse(text), text);
@@ -140,7 +154,7 @@ describe('re-parsing the block an edit falls in', () => {
             example.slice(0, at) + '    /* several\n       lines */\n' + example.slice(at),
         ];
         for (const text of cases) {
-            const spliced = reparseBlock(parser, parse(example), example, text);
+            const spliced = reparse(parser, parse(example), example, text);
             expect(spliced, text.slice(at - 20, at + 60)).toBeDefined();
             expectSameTree(spliced!.parseResult, parse(text), text);
         }
@@ -150,7 +164,7 @@ describe('re-parsing the block an edit falls in', () => {
         const old = example.replace(/\n/g, '\r\n').replace('  node node01 {', '  // nœud — rack 2\r\n  node node01 {');
         const at = old.indexOf('\r\n', old.indexOf('node node01 {')) + 2;
         const text = old.slice(0, at) + '    // ünïcode 🚀\r\n    pod extra 10.244.1.9\r\n' + old.slice(at);
-        const spliced = reparseBlock(parser, parse(old), old, text);
+        const spliced = reparse(parser, parse(old), old, text);
         expect(spliced).toBeDefined();
         expectSameTree(spliced!.parseResult, parse(text), text);
     });
@@ -171,8 +185,8 @@ describe('re-parsing the block an edit falls in', () => {
             const insert = rnd() < 0.3 ? '' : inserts[Math.floor(rnd() * inserts.length)];
             const next = text.slice(0, from) + insert + text.slice(from + removeLength);
             const full = parse(next);
-            const predicted = canReparseBlock(parser, current, text, next);
-            const result = reparseBlock(parser, current, text, next);
+            const predicted = canReparse(parser, current, text, next);
+            const result = reparse(parser, current, text, next);
             expect(predicted).toBe(result !== undefined);
             if (full.lexerErrors.length === 0 && full.parserErrors.length === 0) {
                 if (result) {
@@ -203,23 +217,23 @@ describe('re-parsing the block an edit falls in', () => {
         const previous = () => parse(old);
         // Between blocks, on a cluster line, across two blocks, on a block's closing brace.
         const between = old.indexOf('  node node01');
-        expect(reparseBlock(parser, previous(), old, old.slice(0, between) + '\n' + old.slice(between))).toBeUndefined();
-        expect(reparseBlock(parser, previous(), old, old.replace('10.96.0.0/12', '10.96.0.0/16'))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.slice(0, between) + '\n' + old.slice(between))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.replace('10.96.0.0/12', '10.96.0.0/16'))).toBeUndefined();
         const a = old.indexOf('node node00');
         const b = old.indexOf('node node01');
-        expect(reparseBlock(parser, previous(), old, old.slice(0, a + 5) + old.slice(b + 5))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.slice(0, a + 5) + old.slice(b + 5))).toBeUndefined();
         const close = old.indexOf('\n  }', a) + 3;
         expect(old[close]).toBe('}');
-        expect(reparseBlock(parser, previous(), old, old.slice(0, close) + old.slice(close + 1))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.slice(0, close) + old.slice(close + 1))).toBeUndefined();
         // An edit that leaves a brace open in the block, and one that splits it into two blocks.
-        expect(reparseBlock(parser, previous(), old, old.replace('pod nginx', 'pod { nginx'))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.replace('pod nginx', 'pod { nginx'))).toBeUndefined();
         const inner = old.indexOf('\n', a) + 1;
-        expect(reparseBlock(parser, previous(), old, old.slice(0, inner) + '  }\n  node split {\n' + old.slice(inner))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.slice(0, inner) + '  }\n  node split {\n' + old.slice(inner))).toBeUndefined();
         // An unterminated comment reaches past the block.
-        expect(reparseBlock(parser, previous(), old, old.slice(0, inner) + '/* ' + old.slice(inner))).toBeUndefined();
+        expect(reparse(parser, previous(), old, old.slice(0, inner) + '/* ' + old.slice(inner))).toBeUndefined();
         // A previous parse with errors.
         const broken = old.replace('pod nginx', 'pod { nginx');
-        expect(reparseBlock(parser, parse(broken), broken, broken.replace('10.244.2.5', '10.244.2.6'))).toBeUndefined();
+        expect(reparse(parser, parse(broken), broken, broken.replace('10.244.2.5', '10.244.2.6'))).toBeUndefined();
     });
 });
 
@@ -233,17 +247,17 @@ describe('syntax errors inside the edited block', () => {
     it('are spliced in where they are, and once fixed the tree is the full parse\'s', () => {
         const old = example;
         const typing = old.replace('qbchs 10.244.2.5 ', 'qbchs 10.244. ');
-        const broken = reparseBlock(parser, parse(old), old, typing);
+        const broken = reparse(parser, parse(old), old, typing);
         expect(broken).toBeDefined();
         expect(errorRows(broken!.parseResult).length).toBeGreaterThan(0);
         expect(errorRows(broken!.parseResult)).toEqual(errorRows(parse(typing)));
         // The next keystrokes splice from the broken block.
         const still = typing.replace('qbchs 10.244. ', 'qbchs 10.244.2 ');
-        const next = reparseBlock(parser, broken!.parseResult, typing, still);
+        const next = reparse(parser, broken!.parseResult, typing, still);
         expect(next).toBeDefined();
         expect(errorRows(next!.parseResult)).toEqual(errorRows(parse(still)));
         const fixed = still.replace('qbchs 10.244.2 ', 'qbchs 10.244.2.9 ');
-        const clean = reparseBlock(parser, next!.parseResult, still, fixed);
+        const clean = reparse(parser, next!.parseResult, still, fixed);
         expect(clean).toBeDefined();
         expect(errorRows(clean!.parseResult)).toEqual([]);
         expectSameTree(clean!.parseResult, parse(fixed), fixed);
@@ -252,11 +266,11 @@ describe('syntax errors inside the edited block', () => {
     it('elsewhere in the file leave an edit of another block to a full parse', () => {
         const old = example;
         const typing = old.replace('qbchs 10.244.2.5 ', 'qbchs 10.244. ');
-        const broken = reparseBlock(parser, parse(old), old, typing)!;
+        const broken = reparse(parser, parse(old), old, typing)!;
         const a = typing.indexOf('node node00');
         const elsewhere = typing.slice(0, a) + typing.slice(a).replace(/10\.244\.0\.(\d+)/, '10.244.0.77');
         expect(elsewhere).not.toBe(typing);
-        expect(reparseBlock(parser, broken.parseResult, typing, elsewhere)).toBeUndefined();
+        expect(reparse(parser, broken.parseResult, typing, elsewhere)).toBeUndefined();
     });
 
     it('show in the editor as a full build shows them', async () => {

@@ -73,7 +73,7 @@ const BASE = `cluster clean {
 }
 `;
 
-const strip = (d: LangiumDocument) => (d.diagnostics ?? []).map(x => ({ message: x.message, range: x.range, code: x.code }));
+const strip = (d: LangiumDocument) => (d.diagnostics ?? []).map(x => ({ message: typeof x.message === 'string' ? x.message : x.message.value, range: x.range, code: x.code }));
 
 function edit(text: string, from: string, to: string): string {
     expect(text.includes(from), from).toBe(true);

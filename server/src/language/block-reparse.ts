@@ -24,10 +24,11 @@
  * block's braces. Once the block parses cleanly again, the file's tree is the full parse's.
  */
 import {
-    type AstNode, type CompositeCstNode, type CstNode, type LangiumDocument, type LangiumParser, type ParseResult,
-    CompositeCstNodeImpl, isCompositeCstNode, isLeafCstNode,
+    type AstNode, type CompositeCstNode, type CstNode, type LangiumDocument, type LangiumParser, type ParseResult, type TextDocument,
+    CompositeCstNodeImpl, GrammarAST, isCompositeCstNode, isLeafCstNode,
 } from 'langium';
 import type { Cluster, ClusterItem, Document } from './generated/ast';
+import { type TextChange, EditedTextDocument, TextSnapshot } from './edited-text';
 
 /** What a splice replaced, for the linker (which relinks only what it has to). */
 export interface BlockSplice {
@@ -58,11 +59,67 @@ interface CompositeFields {
     _astNode: AstNode | undefined;
 }
 
-/** The changed region: old text [start, oldEnd) became new text [start, newEnd). */
-export interface TextChange {
-    readonly start: number;
-    readonly oldEnd: number;
-    readonly newEnd: number;
+export type { TextChange } from './edited-text';
+
+/** An edit as a splice needs it: where the texts differ, and the new text. */
+export interface TextEdit {
+    readonly change: TextChange;
+    /** The new text: a string, or an open document's version (`edited-text.ts`), made whole only when asked. */
+    readonly text: string | TextSnapshot;
+}
+
+/**
+ * The edit that made `textDocument`'s text from the text the tree under `root` was parsed
+ * from, 'none' when they are the same. An open document's log of changes says where it
+ * is; any other text is compared with the tree's.
+ */
+export function editSince(root: CstNode, textDocument: TextDocument): TextEdit | 'none' {
+    const parsed = parsedFrom.get(root);
+    if (parsed && textDocument instanceof EditedTextDocument) {
+        const change = textDocument.changeSince(parsed);
+        if (change === 'none') return 'none';
+        if (change) return { change, text: textDocument.snapshot };
+    }
+    return editBetween(root.root.fullText, textDocument.getText()) ?? 'none';
+}
+
+/** The edit between two texts, found by comparing them; undefined when they are the same. */
+export function editBetween(oldText: string, newText: string): TextEdit | undefined {
+    const change = textChange(oldText, newText);
+    return change && { change, text: newText };
+}
+
+/** The open document's version each tree was parsed (or last spliced) from, by its root CST node. */
+const parsedFrom = new WeakMap<CstNode, TextSnapshot>();
+
+/**
+ * Notes that the tree under `root` was just parsed from `text`, the version `snapshot` of an
+ * open document (`root.fullText` must be that version's whole text).
+ */
+export function recordParse(root: CstNode | undefined, snapshot: TextSnapshot | undefined): void {
+    if (!root || !snapshot) return;
+    if (root.root.fullText === snapshot.textIfMade()) parsedFrom.set(root.root, snapshot);
+    else parsedFrom.delete(root.root);
+}
+
+/** The text the tree under `root` was parsed from, as kept for it (`recordParse`), else the CST's. */
+export function sourceOf(root: CstNode): string | TextSnapshot {
+    return parsedFrom.get(root.root) ?? root.root.fullText;
+}
+
+/**
+ * Gives a spliced tree its new text. An open document's version is not made whole for it:
+ * the CST's `fullText` makes it on first use (editor features that read CST text).
+ */
+function setText(root: CstNode, text: string | TextSnapshot): void {
+    const r = root.root as unknown as { _text: string };
+    if (typeof text === 'string') {
+        parsedFrom.delete(root.root);
+        Object.defineProperty(r, '_text', { value: text, writable: true, configurable: true, enumerable: true });
+        return;
+    }
+    parsedFrom.set(root.root, text);
+    Object.defineProperty(r, '_text', { get: () => parsedFrom.get(root.root)!.text(), configurable: true, enumerable: true });
 }
 
 /** Characters compared at a time while the texts agree: V8 compares equal substrings natively. */
@@ -89,9 +146,9 @@ export function textChange(oldText: string, newText: string): TextChange | undef
  * decides how long to wait for more keystrokes). Parses the one block and keeps that plan
  * for the build that follows (`takePlan`); changes no tree.
  */
-export function canReparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): boolean {
-    const plan = planSplice(parser, previous, oldText, newText);
-    lastPlan = plan && { parser, previous, oldText, newText, plan };
+export function canReparseBlock(parser: LangiumParser, previous: ParseResult<Document>, edit: TextEdit): boolean {
+    const plan = planSplice(parser, previous, edit);
+    lastPlan = plan && { parser, previous, edit, plan };
     return plan !== undefined;
 }
 
@@ -101,13 +158,17 @@ export function canReparseBlock(parser: LangiumParser, previous: ParseResult<Doc
  * build that follows would find the change in 16 MB of text and parse the block again.
  * Taken once: splicing moves the plan's tree into the document.
  */
-let lastPlan: { parser: LangiumParser; previous: ParseResult<Document>; oldText: string; newText: string; plan: SplicePlan } | undefined;
+let lastPlan: { parser: LangiumParser; previous: ParseResult<Document>; edit: TextEdit; plan: SplicePlan } | undefined;
 
-function takePlan(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): SplicePlan | undefined {
+function takePlan(parser: LangiumParser, previous: ParseResult<Document>, edit: TextEdit): SplicePlan | undefined {
     const memo = lastPlan;
     lastPlan = undefined;
-    if (memo && memo.parser === parser && memo.previous === previous && memo.oldText === oldText && memo.newText === newText) return memo.plan;
-    return planSplice(parser, previous, oldText, newText);
+    if (memo && memo.parser === parser && memo.previous === previous && sameEdit(memo.edit, edit)) return memo.plan;
+    return planSplice(parser, previous, edit);
+}
+
+function sameEdit(a: TextEdit, b: TextEdit): boolean {
+    return a.text === b.text && a.change.start === b.change.start && a.change.oldEnd === b.change.oldEnd && a.change.newEnd === b.change.newEnd;
 }
 
 interface SplicePlan {
@@ -119,17 +180,17 @@ interface SplicePlan {
     readonly last: CstNode;
 }
 
-function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): SplicePlan | undefined {
+/** `edit` must be relative to the text `previous` was parsed from (`editSince`). */
+function planSplice(parser: LangiumParser, previous: ParseResult<Document>, edit: TextEdit): SplicePlan | undefined {
     if ((previous.lexerReport?.diagnostics.length ?? 0) > 0) return undefined;
     const rootCst = previous.value.$cstNode;
-    if (!rootCst || rootCst.root.fullText !== oldText) return undefined;
-    const change = textChange(oldText, newText);
-    if (!change) return undefined;
+    if (!rootCst) return undefined;
+    const change = edit.change;
     const found = enclosingItem(previous.value, change);
     if (!found) return undefined;
     // The rest of the file must have parsed cleanly: errors only in the block being replaced.
     if (!errorsWithin(previous, found.top.offset, found.top.end)) return undefined;
-    const slice = newText.slice(found.top.offset, found.top.end + change.newEnd - change.oldEnd);
+    const slice = edit.text.slice(found.top.offset, found.top.end + change.newEnd - change.oldEnd);
     // A block comment left open would run on past the block in the whole file.
     const open = slice.lastIndexOf('/*');
     if (open >= 0 && slice.indexOf('*/', open + 2) < 0) return undefined;
@@ -146,8 +207,8 @@ function planSplice(parser: LangiumParser, previous: ParseResult<Document>, oldT
  * The new parse result for `newText` made from `previous` (the parse of `oldText`) by
  * re-parsing one block, or undefined when the change cannot be confined to one block.
  */
-export function reparseBlock(parser: LangiumParser, previous: ParseResult<Document>, oldText: string, newText: string): ReparseResult | undefined {
-    const plan = takePlan(parser, previous, oldText, newText);
+export function reparseBlock(parser: LangiumParser, previous: ParseResult<Document>, edit: TextEdit): ReparseResult | undefined {
+    const plan = takePlan(parser, previous, edit);
     if (!plan) return undefined;
     const { found, change, sub, subRoot, last } = plan;
     const root = previous.value;
@@ -204,7 +265,7 @@ export function reparseBlock(parser: LangiumParser, previous: ParseResult<Docume
     const newRoot: Document = { ...root };
     for (const c of newRoot.clusters) (c as { $container: Document }).$container = newRoot;
     (rootCst as unknown as CompositeFields)._astNode = newRoot;
-    (rootCst.root as unknown as { _text: string })._text = newText;
+    setText(rootCst, edit.text);
 
     return {
         parseResult: { value: newRoot, ...errorsMoved(sub, start, first), lexerReport: previous.lexerReport },
@@ -317,8 +378,13 @@ function enclosingItem(root: Document, change: TextChange): EnclosingItem | unde
     // The closing brace must survive: the change ends before the block's last character.
     if (change.oldEnd > top.end - 1) return undefined;
     const last = lastLeaf(top);
-    if (!last || last.text !== '}' || last.end !== top.end) return undefined;
+    if (!last || !isClosingBrace(last) || last.length !== 1 || last.end !== top.end) return undefined;
     return { cluster, index, item, top };
+}
+
+/** The `}` keyword, known by its grammar element: reading a leaf's text would make an open document's text whole. */
+function isClosingBrace(leaf: CstNode): boolean {
+    return GrammarAST.isKeyword(leaf.grammarSource) && leaf.grammarSource.value === '}';
 }
 
 function lastLeaf(node: CstNode): CstNode | undefined {

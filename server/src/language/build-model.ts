@@ -17,7 +17,7 @@ import { cniGenerator } from '../model/generate';
 import type { CniGenerator } from '../model/generate';
 import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
-import { LineIndex } from '../model/source-text';
+import { LineIndex, type SourceText } from '../model/source-text';
 import { AddressTable } from '../model/address-table';
 import { derivedOrigin } from '../model/origin';
 import { NeighborTable } from '../model/neighbor-table';
@@ -191,8 +191,16 @@ class ModelBuilder {
     readonly findings: Finding[] = [];
     private readonly lines: LineIndex;
 
-    constructor(private readonly root: ast.Document, text: string) {
+    constructor(private readonly root: ast.Document, private readonly text: string | SourceText) {
         this.lines = new LineIndex(text);
+    }
+
+    /**
+     * A CST node's text, from the document's text rather than the CST's (`node.text`, which
+     * makes an open document's text whole: `language/edited-text.ts`).
+     */
+    private textOf(node: CstNode | undefined): string | undefined {
+        return node && this.text.slice(node.offset, node.end);
     }
 
     private error(code: string, message: string, span: Span | undefined, extra: Partial<Finding> = {}): void {
@@ -955,9 +963,9 @@ class ModelBuilder {
         if (sizeDecl && protocol === 'tcp') {
             this.error(Codes.invalidDeclaration, `size applies to icmp and udp flows: TCP sends segments its MSS allows`, spanOf(sizeDecl));
         }
-        const sourceText = decl.source?.$cstNode?.text ?? '';
-        const targetText = dst?.$cstNode?.text ?? '';
-        const text = decl.$cstNode ? decl.$cstNode.text.replace(/^flow\s+/, '').replace(/^[^\s:]+\s*:\s*/, decl.name ? '' : '$&').replace(/\s+/g, ' ') : '';
+        const sourceText = this.textOf(decl.source?.$cstNode) ?? '';
+        const targetText = this.textOf(dst?.$cstNode) ?? '';
+        const text = decl.$cstNode ? this.textOf(decl.$cstNode)!.replace(/^flow\s+/, '').replace(/^[^\s:]+\s*:\s*/, decl.name ? '' : '$&').replace(/\s+/g, ' ') : '';
         const portText = dst?.port !== undefined ? `:${dst.port}` : '';
         const name = decl.name ?? `${decl.source?.endpoint?.$refText ?? '?'} -> ${dst?.endpoint?.$refText ?? dst?.address ?? '?'}${portText}${protocol === 'tcp' ? '' : '/' + protocol}`;
         return {
@@ -1692,7 +1700,7 @@ class HostImpl implements Host {
     }
 }
 
-export function buildModel(root: ast.Document, text: string): BuildResult {
+export function buildModel(root: ast.Document, text: string | SourceText): BuildResult {
     const builder = new ModelBuilder(root, text);
     const steps = builder.build();
     let step = steps.next();
@@ -1705,7 +1713,7 @@ export function buildModel(root: ast.Document, text: string): BuildResult {
  * `interruptAndCheck`): a build for a version the user has already typed over stops at the
  * next step with `OperationCancelled` instead of running to the end.
  */
-export async function buildModelAsync(root: ast.Document, text: string, cancelToken: CancellationToken): Promise<BuildResult> {
+export async function buildModelAsync(root: ast.Document, text: string | SourceText, cancelToken: CancellationToken): Promise<BuildResult> {
     const builder = new ModelBuilder(root, text);
     const steps = builder.build();
     let step = steps.next();

@@ -14,11 +14,12 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { AstNode, LangiumDocument } from 'langium';
+import type { AstNode, LangiumDocument, TextDocument, URI } from 'langium';
 import { DefaultLangiumDocumentFactory, DocumentState } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Document } from './generated/ast';
-import { clearSplices, recordSplice, reparseBlock } from './block-reparse';
+import { clearSplices, editSince, recordParse, recordSplice, reparseBlock } from './block-reparse';
+import { EditedTextDocument } from './edited-text';
 import { spliceNameIndex } from './name-index';
 
 /** Below this many characters a document's AST is small enough to leave to the collector. */
@@ -27,12 +28,17 @@ export const COLLECT_BEFORE_PARSE_CHARS = 2_000_000;
 export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
     override async update<T extends AstNode = AstNode>(document: LangiumDocument<T>, cancelToken: CancellationToken): Promise<LangiumDocument<T>> {
         const textDocument = this.textDocuments?.get(document.uri.toString());
-        const old = document.parseResult.value.$cstNode?.root.fullText;
-        if (textDocument && old !== undefined) {
-            const text = textDocument.getText();
-            if (old === text) return super.update(document, cancelToken);
+        const rootCst = document.parseResult.value.$cstNode;
+        if (textDocument && rootCst) {
+            const edit = editSince(rootCst, textDocument);
+            if (edit === 'none') {
+                // As Langium's update of an unchanged text, without comparing the two texts.
+                Object.defineProperty(document, 'textDocument', { value: textDocument });
+                (document as { state: DocumentState }).state = DocumentState.Parsed;
+                return document;
+            }
             const parser = this.serviceRegistry.getServices(document.uri).parser.LangiumParser;
-            const reparsed = reparseBlock(parser, document.parseResult as unknown as LangiumDocument<Document>['parseResult'], old, text);
+            const reparsed = reparseBlock(parser, document.parseResult as unknown as LangiumDocument<Document>['parseResult'], edit);
             if (reparsed) {
                 Object.defineProperty(document, 'textDocument', { value: textDocument });
                 const mutable = document as { parseResult: LangiumDocument<T>['parseResult']; state: DocumentState };
@@ -47,10 +53,31 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
             clearSplices(document);
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
-            if (old.length >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
+            if (lengthOf(textDocument) >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
         }
-        return super.update(document, cancelToken);
+        // Langium reads the text and parses it in one go: the version read is the current one.
+        const snapshot = textDocument instanceof EditedTextDocument ? textDocument.snapshot : undefined;
+        const updated = await super.update(document, cancelToken);
+        recordParse(updated.parseResult.value.$cstNode, snapshot);
+        return updated;
     }
+
+    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri?: URI): LangiumDocument<T>;
+    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri: URI | undefined, cancellationToken: CancellationToken): Promise<LangiumDocument<T>>;
+    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri?: URI, cancellationToken?: CancellationToken): LangiumDocument<T> | Promise<LangiumDocument<T>> {
+        const snapshot = textDocument instanceof EditedTextDocument ? textDocument.snapshot : undefined;
+        const made = cancellationToken ? super.fromTextDocument<T>(textDocument, uri, cancellationToken) : super.fromTextDocument<T>(textDocument, uri);
+        const record = (document: LangiumDocument<T>) => {
+            recordParse(document.parseResult.value.$cstNode, snapshot);
+            return document;
+        };
+        return made instanceof Promise ? made.then(record) : record(made);
+    }
+}
+
+/** A text document's length, without making an open document's text whole. */
+function lengthOf(textDocument: TextDocument): number {
+    return textDocument instanceof EditedTextDocument ? textDocument.length : textDocument.getText().length;
 }
 
 let gc: (() => void) | undefined | null;

@@ -13,7 +13,8 @@
  */
 import { type LangiumDocuments, URI } from 'langium';
 import { DefaultDocumentUpdateHandler, type LangiumSharedServices } from 'langium/lsp';
-import { canReparseBlock } from './block-reparse';
+import { canReparseBlock, editSince } from './block-reparse';
+import { EditedTextDocument } from './edited-text';
 import type { TextDocumentChangeEvent } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 
@@ -47,11 +48,13 @@ export class KnetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
     }
 
     override didChangeContent(change: TextDocumentChangeEvent<TextDocument>): void {
-        const text = change.document.getText();
-        let pause = pauseFor(text.length);
-        if (pause > 0 && this.willSplice(change.document.uri, text)) {
+        const document = change.document;
+        // An open document's length, without making its text whole (`edited-text.ts`).
+        const length = document instanceof EditedTextDocument ? document.length : document.getText().length;
+        let pause = pauseFor(length);
+        if (pause > 0 && this.willSplice(document)) {
             // Inside a burst, wait for its next keystroke; after a quiet spell, build at once.
-            pause = this.timer !== undefined || this.building > 0 ? splicedPauseFor(text.length) : 0;
+            pause = this.timer !== undefined || this.building > 0 ? splicedPauseFor(length) : 0;
         }
         if (pause === 0 && !this.timer) {
             super.didChangeContent(change);
@@ -77,14 +80,15 @@ export class KnetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
             .finally(() => this.building--);
     }
 
-    /** Whether the document's last parse and `text` differ inside one block only (then the edit is spliced in). */
-    private willSplice(uri: string, text: string): boolean {
-        const document = this.documents.getDocument(URI.parse(uri));
-        const old = document?.parseResult.value.$cstNode?.root.fullText;
-        if (!document || old === undefined) return false;
+    /** Whether the document's last parse and its text now differ inside one block only (then the edit is spliced in). */
+    private willSplice(textDocument: TextDocument): boolean {
+        const document = this.documents.getDocument(URI.parse(textDocument.uri));
+        const rootCst = document?.parseResult.value.$cstNode;
+        if (!document || !rootCst) return false;
         const parser = this.serviceRegistry.getServices(document.uri).parser.LangiumParser;
         try {
-            return canReparseBlock(parser, document.parseResult as unknown as Parameters<typeof canReparseBlock>[1], old, text);
+            const edit = editSince(rootCst, textDocument);
+            return edit !== 'none' && canReparseBlock(parser, document.parseResult as unknown as Parameters<typeof canReparseBlock>[1], edit);
         } catch {
             return false;
         }

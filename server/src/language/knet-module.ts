@@ -6,9 +6,10 @@
 import { type DeepPartial, type Module, inject } from 'langium';
 import { KnetDocumentUpdateHandler } from './document-update';
 import { KnetDocumentFactory } from './document-factory';
+import { EditedTextDocuments } from './edited-text';
 import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
-    createDefaultModule, createDefaultSharedModule,
+    NormalizedTextDocuments, createDefaultModule, createDefaultSharedModule,
 } from 'langium/lsp';
 import { KnetGeneratedModule, KnetGeneratedSharedModule } from './generated/module';
 import { KnetScopeComputation, KnetScopeProvider } from './scope';
@@ -57,6 +58,8 @@ export const KnetSharedModule: Module<LangiumSharedServices, DeepPartial<Langium
     },
     workspace: {
         LangiumDocumentFactory: (shared) => new KnetDocumentFactory(shared),
+        // Open documents' texts in pieces: an edit does not copy a 16 MB text (edited-text.ts).
+        TextDocuments: () => new NormalizedTextDocuments(EditedTextDocuments),
     },
 };
 

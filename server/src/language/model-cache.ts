@@ -7,7 +7,15 @@ import type { AstNode, LangiumDocument } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { LangiumServices } from 'langium/lsp';
 import type { Document } from './generated/ast';
+import type { TextSnapshot } from './edited-text';
 import { type BuildResult, buildModel, buildModelAsync } from './build-model';
+import { sourceOf } from './block-reparse';
+
+/** The text the document's tree was parsed from: an open document's version stays in pieces. */
+function textOf(document: LangiumDocument): string | TextSnapshot {
+    const cst = document.parseResult.value.$cstNode;
+    return cst ? sourceOf(cst) : document.textDocument.getText();
+}
 
 export class ModelCache {
     private readonly cache = new WeakMap<AstNode, BuildResult>();
@@ -18,7 +26,7 @@ export class ModelCache {
         const root = document.parseResult.value as Document;
         let result = this.cache.get(root);
         if (!result) {
-            result = buildModel(root, document.textDocument.getText());
+            result = buildModel(root, textOf(document));
             this.cache.set(root, result);
         }
         return result;
@@ -33,7 +41,7 @@ export class ModelCache {
         const root = document.parseResult.value as Document;
         let result = this.cache.get(root);
         if (!result) {
-            result = await buildModelAsync(root, document.textDocument.getText(), cancelToken);
+            result = await buildModelAsync(root, textOf(document), cancelToken);
             // A synchronous `get` (a hover) may have built it meanwhile: keep the one others already hold.
             result = this.cache.get(root) ?? result;
             this.cache.set(root, result);
