@@ -62,11 +62,17 @@ export class CheckContext {
         this.errorStarts = undefined;
     }
 
-    /** True when an error already reported starts inside `span` (binary search over sorted starts). */
-    hasErrorWithin(span: Span | undefined): boolean {
-        if (!span) return false;
+    /**
+     * True when an error already reported starts inside the span (binary search over sorted
+     * starts). Given as a function, the span is found only when there are errors at all:
+     * finding it reads the CST, which an edit may have left to move (`cst-shift.ts`).
+     */
+    hasErrorWithin(span: Span | undefined | (() => Span | undefined)): boolean {
         this.errorStarts ??= this.findings.filter(f => f.severity === 'error').map(f => f.span.start).sort((a, b) => a - b);
         const starts = this.errorStarts;
+        if (starts.length === 0) return false;
+        if (typeof span === 'function') span = span();
+        if (!span) return false;
         let lo = 0, hi = starts.length;
         while (lo < hi) {
             const mid = (lo + hi) >> 1;

@@ -19,10 +19,10 @@ function faulted(ctx: CheckContext, end: FlowSource | FlowTarget | undefined): b
     if (!end) return true;
     switch (end.kind) {
         case 'pod': return ctx.isFaulted(end.pod) || ctx.isFaulted(end.pod.node) || ctx.isFaulted(end.pod.node.podCidr)
-            || ctx.hasErrorWithin(end.pod.origin.span);
-        case 'node': return ctx.isFaulted(end.node) || ctx.hasErrorWithin(end.node.nameSpan);
-        case 'host': return ctx.isFaulted(end.host) || ctx.hasErrorWithin(end.host.origin.span);
-        case 'service': return ctx.isFaulted(end.service) || ctx.hasErrorWithin(end.service.clusterIPSpan);
+            || ctx.hasErrorWithin(() => end.pod.origin.span);
+        case 'node': return ctx.isFaulted(end.node) || ctx.hasErrorWithin(() => end.node.nameSpan);
+        case 'host': return ctx.isFaulted(end.host) || ctx.hasErrorWithin(() => end.host.origin.span);
+        case 'service': return ctx.isFaulted(end.service) || ctx.hasErrorWithin(() => end.service.clusterIPSpan);
         case 'address': return false;
     }
 }
@@ -58,20 +58,21 @@ export async function checkFlowsAsync(ctx: CheckContext, cancelToken: Cancellati
 export const flowOutcomes = new FlowOutcomes();
 
 function flowFinding(ctx: CheckContext, flow: Flow): Finding | undefined {
-    const span = flow.spans.name ?? flow.origin.span;
-    if (!span || ctx.hasErrorWithin(flow.origin.span) || faulted(ctx, flow.source) || faulted(ctx, flow.target)) {
+    if (!flow.origin.ast || ctx.hasErrorWithin(() => flow.origin.span) || faulted(ctx, flow.source) || faulted(ctx, flow.target)) {
         flowOutcomes.forget(flow);
         return undefined;
     }
     const end = flowOutcomes.endOf(ctx.model, flow);
     if (isSuccess(end.disposition)) return undefined;
+    const span = flowSpan(flow);
+    if (!span) return undefined;
     return {
-        code: Codes.unreachableFlow, severity: 'warning', span: flowSpan(flow),
+        code: Codes.unreachableFlow, severity: 'warning', span,
         message: `flow ${flow.name} ends ${end.disposition}${end.at ? ` at ${end.at}` : ''}: ${end.reason}`,
     };
 }
 
 /** The flow's name, or the whole line when it has none. */
 function flowSpan(flow: Flow) {
-    return flow.spans.name ?? flow.origin.span!;
+    return flow.spans.name ?? flow.origin.span;
 }

@@ -14,6 +14,10 @@ import type { Link, Node, Span } from '../model/types';
 import { type Finding, Codes } from './finding';
 import type { CheckContext } from './context';
 import { type NodeRange, nodeRanges } from './ranges';
+import { CleanNodes } from './clean-nodes';
+
+/** Nodes whose links were found clean, kept across versions (see `CleanNodes`). */
+const cleanLinks = new CleanNodes();
 
 type Kind = 'podNetwork' | 'serviceNetwork' | 'network' | 'nodeRange';
 
@@ -94,7 +98,10 @@ export function checkOverlaps(ctx: CheckContext): Finding[] {
     }
 
     const big = items.filter(i => i.kind !== 'nodeRange');
-    for (const node of model.nodes) if (node.declaredLinks.length > 0) out.push(...linkOverlaps(ctx, node, big));
+    for (const node of model.nodes) {
+        // What a node's links meet is the node's own matter and the settings' (the routed ranges but node ranges).
+        if (node.declaredLinks.length > 0) cleanLinks.check(ctx, node, out, () => out.push(...linkOverlaps(ctx, node, big)));
+    }
     return out;
 }
 
@@ -116,17 +123,23 @@ function linkOverlaps(ctx: CheckContext, node: Node, big: Item[]): Finding[] {
     const out: Finding[] = [];
     const own = nodeRanges(ctx.model, node).map(r => r.cidr);
     const onNetworks = new Set(node.addresses.map(a => a.network.name));
-    const seen: { link: Link; cidr: Cidr; span: Span }[] = [];
+    // Spans are read where a finding needs one: reading them moves the node's CST (`cst-shift.ts`).
+    const seen: { link: Link; cidr: Cidr; readonly span: Span | undefined }[] = [];
+    const spanOf = (link: Link, i: number) => link.spans?.addresses?.[i];
     for (const link of node.declaredLinks) {
         link.addresses.forEach((address, i) => {
-            const span = link.spans?.addresses?.[i];
-            if (!span) return;
-            const label = `${link.name} ${formatCidr(address)} on ${node.name}`;
+            const seenAs = { link, cidr: address, get span() { return spanOf(link, i); } };
             // The node's own pod range (cni0, flannel.1, tunl0) and its own networks (a NIC) are expected.
-            if (own.some(r => within(address, r))) { seen.push({ link, cidr: address, span }); return; }
+            if (own.some(r => within(address, r))) { seen.push(seenAs); return; }
             const hit = big.find(b => overlaps(b.cidr, address)
                 && !(b.kind === 'network' && within(address, b.cidr) && onNetworks.has(b.network!)));
             const twin = seen.find(s => s.link.name !== link.name && overlaps(s.cidr, address));
+            const span = hit || twin ? spanOf(link, i) : undefined;
+            const label = `${link.name} ${formatCidr(address)} on ${node.name}`;
+            if (!span) {
+                seen.push(seenAs);
+                return;
+            }
             if (hit) {
                 out.push({
                     code: Codes.overlappingCidr, severity: 'error', span,
@@ -137,10 +150,10 @@ function linkOverlaps(ctx: CheckContext, node: Node, big: Item[]): Finding[] {
                 out.push({
                     code: Codes.overlappingCidr, severity: 'error', span,
                     message: `${label} overlaps ${twin.link.name} ${formatCidr(twin.cidr)} on the same node: the kernel routes the shared addresses to one device only`,
-                    related: [{ span: twin.span, message: `${twin.link.name} ${formatCidr(twin.cidr)}` }],
+                    related: twin.span ? [{ span: twin.span, message: `${twin.link.name} ${formatCidr(twin.cidr)}` }] : undefined,
                 });
             }
-            seen.push({ link, cidr: address, span });
+            seen.push(seenAs);
         });
     }
     return out;

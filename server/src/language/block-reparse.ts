@@ -6,7 +6,8 @@
  * the block alone is parsed with the `ClusterItem` rule and spliced into the previous tree:
  *
  * - the new item replaces the old one in its cluster's AST and CST;
- * - every CST leaf after the block moves by the edit's length and line delta;
+ * - every CST leaf after the block moves by the edit's length and line delta (when its
+ *   position is next read: `cst-shift.ts`);
  * - the document gets a new root AST node, so everything keyed by the root (the name index,
  *   the model) is rebuilt, as after any parse.
  *
@@ -29,6 +30,7 @@ import {
 } from 'langium';
 import type { Cluster, ClusterItem, Document } from './generated/ast';
 import { type TextChange, EditedTextDocument, TextSnapshot } from './edited-text';
+import { type LeafFields, deferShift, settle, shiftTree } from './cst-shift';
 
 /** What a splice replaced, for the linker (which relinks only what it has to). */
 export interface BlockSplice {
@@ -43,15 +45,6 @@ export interface BlockSplice {
 export interface ReparseResult {
     readonly parseResult: ParseResult<Document>;
     readonly splice: BlockSplice;
-}
-
-/** The private position fields of Langium's leaf CST node; checked before they are written. */
-interface LeafFields {
-    _offset: number;
-    _startLine: number;
-    _startColumn: number;
-    _endLine: number;
-    _endColumn: number;
 }
 
 interface CompositeFields {
@@ -234,13 +227,27 @@ export function reparseBlock(parser: LangiumParser, previous: ParseResult<Docume
         f._offset += start;
     });
 
-    // Everything after the block, on every level up to the root.
+    // Everything after the block, on every level up to the root: leaves and what is on the
+    // edit's last line now, the rest when its positions are read (`cst-shift.ts`).
+    const moved = delta !== 0 || lineDelta !== 0 || columnDelta !== 0;
     for (let child: CstNode = top; child.container; child = child.container) {
         const parent = child.container;
         (parent as unknown as CompositeFields)._rangeCache = undefined;
+        if (!moved) continue;
         const siblings = parent.content;
+        let onEditLine = true;
         for (let i = siblings.indexOf(child) + 1; i < siblings.length; i++) {
-            shiftAfter(siblings[i], delta, oldEndPos.line, lineDelta, columnDelta);
+            const sibling = siblings[i];
+            if (isCompositeCstNode(sibling)) {
+                // Siblings come in document order: once one starts past the edit's line, so do the rest.
+                if (onEditLine) onEditLine = startsOnLine(sibling, oldEndPos.line);
+                if (!onEditLine) {
+                    deferShift(sibling, delta, lineDelta);
+                    continue;
+                }
+            }
+            settle(sibling);
+            shiftTree(sibling as unknown as Parameters<typeof shiftTree>[0], delta, oldEndPos.line, lineDelta, columnDelta);
         }
     }
 
@@ -412,33 +419,10 @@ function forEachLeaf(node: CstNode, visit: (leaf: CstNode) => void): void {
     }
 }
 
-/** Moves a subtree that follows the edit: offsets by `delta`, lines by `lineDelta`, and columns on the edit's last line. */
-function shiftAfter(node: CstNode, delta: number, line: number, lineDelta: number, columnDelta: number): void {
-    // Nothing moved (an edit that kept the length of its line): positions and cached ranges stand.
-    if (delta === 0 && lineDelta === 0 && columnDelta === 0) return;
-    shiftTree(node as unknown as ShiftedNode, delta, line, lineDelta, columnDelta);
-}
-
-/** A CST node as `shiftTree` sees it: a composite has `content`, a leaf its position fields. */
-type ShiftedNode = LeafFields & { readonly content?: readonly ShiftedNode[]; _rangeCache?: unknown };
-
-/**
- * Every CST node after an edit (half of a 16 MB file's 1.5 million) goes through here, so it
- * is a plain recursion over fields: no stack array, no callback, no type tests through
- * getters; a composite's cached range is cleared only where one was made.
- */
-function shiftTree(n: ShiftedNode, delta: number, line: number, lineDelta: number, columnDelta: number): void {
-    const content = n.content;
-    if (content === undefined) {
-        if (n._startLine === line) n._startColumn += columnDelta;
-        if (n._endLine === line) n._endColumn += columnDelta;
-        if (lineDelta !== 0) {
-            n._startLine += lineDelta;
-            n._endLine += lineDelta;
-        }
-        n._offset += delta;
-        return;
-    }
-    if (n._rangeCache !== undefined) n._rangeCache = undefined;
-    for (let i = 0; i < content.length; i++) shiftTree(content[i], delta, line, lineDelta, columnDelta);
+/** Whether a composite after the edit starts on its last line (its positions are made current first). */
+function startsOnLine(node: CompositeCstNode, line: number): boolean {
+    settle(node);
+    let first: CstNode | undefined = node;
+    while (first && isCompositeCstNode(first)) first = first.content[0];
+    return !!first && (first as unknown as LeafFields)._startLine <= line;
 }

@@ -901,7 +901,8 @@ class ModelBuilder {
         const srcNode = srcRef?.ref;
         let source: FlowSource | undefined;
         const srcModel = srcNode ? astToModel.get(srcNode) : undefined;
-        const sourceSpan = propertySpan(decl.source, 'endpoint');
+        // Spans are found where an error needs one (and by the model's users, when asked).
+        const sourceSpan = () => propertySpan(decl.source, 'endpoint');
         if (srcModel && ast.isPod(srcNode)) {
             source = { kind: 'pod', pod: srcModel as Pod, container: decl.source.container };
             if (decl.source.container && !(srcModel as Pod).containers.some(c => c.name === decl.source.container)) {
@@ -911,13 +912,13 @@ class ModelBuilder {
         } else if (srcModel && ast.isNode(srcNode)) source = { kind: 'node', node: srcModel as Node };
         else if (srcModel && ast.isHost(srcNode)) source = { kind: 'host', host: srcModel as Host };
         else if (srcModel && ast.isService(srcNode)) {
-            this.error(Codes.invalidDeclaration, `a service sends nothing itself: a flow starts at a pod, a node or a host`, sourceSpan);
+            this.error(Codes.invalidDeclaration, `a service sends nothing itself: a flow starts at a pod, a node or a host`, sourceSpan());
         }
         if (decl.source?.container && source && source.kind !== 'pod') {
             this.error(Codes.invalidDeclaration, `only a pod has containers`, propertySpan(decl.source, 'container'));
         }
         let target: FlowTarget | undefined;
-        const targetSpan = dst?.endpoint ? propertySpan(dst, 'endpoint') : propertySpan(dst, 'address');
+        const targetSpan = () => dst?.endpoint ? propertySpan(dst, 'endpoint') : propertySpan(dst, 'address');
         if (dst?.address !== undefined) {
             const a = this.ip(dst, 'address', dst.address);
             if (a !== undefined) target = { kind: 'address', address: a };
@@ -931,7 +932,7 @@ class ModelBuilder {
                 target = { kind: 'service', service: m as Service, dnsName: dnsName ? dnsName + (dst.rooted && !dnsName.endsWith('.') ? '.' : '') : undefined };
                 if (dnsName && source && source.kind !== 'pod') {
                     this.error(Codes.invalidDeclaration, `${source.kind}s do not use cluster DNS: '${refText}' does not resolve from ${source.kind === 'node' ? source.node.name : source.host.name}; name the service '${(m as Service).name}' or its ClusterIP`,
-                        targetSpan, { fixes: [{ title: `Name the service '${(m as Service).name}'`, edits: [{ span: targetSpan!, newText: (m as Service).namespace === 'default' ? (m as Service).name : (m as Service).key }] }] });
+                        targetSpan(), { fixes: [{ title: `Name the service '${(m as Service).name}'`, edits: [{ span: targetSpan()!, newText: (m as Service).namespace === 'default' ? (m as Service).name : (m as Service).key }] }] });
                 }
             } else if (m && exact.Pod(dst.endpoint.ref)) target = { kind: 'pod', pod: m as Pod };
             else if (m && ast.isNode(dst.endpoint.ref)) target = { kind: 'node', node: m as Node };
@@ -953,7 +954,7 @@ class ModelBuilder {
         }
         if (!icmp && dst?.port === undefined && target && target.kind !== 'pod' && target.kind !== 'address' || (!icmp && dst?.port === undefined && target?.kind === 'service')) {
             // A TCP flow needs a port; services and nodes are reached on one.
-            this.error(Codes.invalidDeclaration, `a ${protocol} flow to ${dst?.endpoint?.$refText ?? dst?.address} needs a port (or write 'icmp')`, targetSpan);
+            this.error(Codes.invalidDeclaration, `a ${protocol} flow to ${dst?.endpoint?.$refText ?? dst?.address} needs a port (or write 'icmp')`, targetSpan());
         }
         if (sizeDecl && sizeDecl.size < 28) {
             this.error(Codes.invalidDeclaration, `a flow of ${sizeDecl.size} bytes is smaller than its IP and ICMP/UDP headers (28 bytes): size is the whole IP packet`, propertySpan(sizeDecl, 'size'));
@@ -971,7 +972,7 @@ class ModelBuilder {
         return {
             name, named: decl.name !== undefined, text: text.trim(), source, target, sourceText, targetText, protocol, port: dst?.port,
             size: sizeDecl?.size, df: dfDecl ? dfDecl.df === 'df' : true, origin: origin(decl),
-            spans: { name: propertySpan(decl, 'name'), source: sourceSpan, target: targetSpan, size: propertySpan(sizeDecl, 'size') },
+            spans: partSpans({ name: [decl, 'name'], source: [decl.source, 'endpoint'], target: dst?.endpoint ? [dst, 'endpoint'] : [dst, 'address'], size: [sizeDecl, 'size'] }),
         };
     }
 }

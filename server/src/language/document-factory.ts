@@ -14,12 +14,13 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { AstNode, LangiumDocument, TextDocument, URI } from 'langium';
+import type { AstNode, LangiumDocument, TextDocument } from 'langium';
 import { DefaultLangiumDocumentFactory, DocumentState } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Document } from './generated/ast';
 import { clearSplices, editSince, recordParse, recordSplice, reparseBlock } from './block-reparse';
 import { EditedTextDocument } from './edited-text';
+import { dropShifts } from './cst-shift';
 import { spliceNameIndex } from './name-index';
 
 /** Below this many characters a document's AST is small enough to leave to the collector. */
@@ -51,6 +52,7 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
                 return document;
             }
             clearSplices(document);
+            dropShifts(rootCst);
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
             if (lengthOf(textDocument) >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
@@ -60,18 +62,6 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
         const updated = await super.update(document, cancelToken);
         recordParse(updated.parseResult.value.$cstNode, snapshot);
         return updated;
-    }
-
-    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri?: URI): LangiumDocument<T>;
-    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri: URI | undefined, cancellationToken: CancellationToken): Promise<LangiumDocument<T>>;
-    override fromTextDocument<T extends AstNode = AstNode>(textDocument: TextDocument, uri?: URI, cancellationToken?: CancellationToken): LangiumDocument<T> | Promise<LangiumDocument<T>> {
-        const snapshot = textDocument instanceof EditedTextDocument ? textDocument.snapshot : undefined;
-        const made = cancellationToken ? super.fromTextDocument<T>(textDocument, uri, cancellationToken) : super.fromTextDocument<T>(textDocument, uri);
-        const record = (document: LangiumDocument<T>) => {
-            recordParse(document.parseResult.value.$cstNode, snapshot);
-            return document;
-        };
-        return made instanceof Promise ? made.then(record) : record(made);
     }
 }
 
