@@ -64,6 +64,17 @@ describe('EditedTextDocument', () => {
             TextDocument.update(theirs, changes, version);
             agree(mine, theirs, next);
         }
+        // Whole pieces cut out, everything deleted, then written again by range.
+        const steps = [
+            { range: { start: { line: 2000, character: 0 }, end: { line: 6000, character: 0 } }, text: '' },
+            { range: { start: { line: 0, character: 0 }, end: { line: theirs.lineCount, character: 0 } }, text: '' },
+            { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: text(next, 4000) },
+        ];
+        for (const [i, change] of steps.entries()) {
+            mine.update([change], 90 + i);
+            TextDocument.update(theirs, [change], 90 + i);
+            agree(mine, theirs, next);
+        }
         // A change of the whole text.
         mine.update([{ text: 'cluster c {\r\n}\n' }], 100);
         TextDocument.update(theirs, [{ text: 'cluster c {\r\n}\n' }], 100);

@@ -169,15 +169,16 @@ export class TextSnapshot {
     /** The snapshot after `change` (an incremental one: offsets into this text). */
     replaced(start: number, end: number, text: string, document: EditedTextDocument, version: number): TextSnapshot {
         const pieces = this.pieces;
-        if (pieces.length === 0) return TextSnapshot.of(text, document, version);
         // The pieces the change touches; the text around it in them is cut again with the new.
         const first = this.pieceAt(start);
         const last = Math.max(first, this.pieceAt(end));
         const firstText = pieces[first].text;
         const lastText = pieces[last].text;
         const region = firstText.slice(0, start - this.starts[first]) + text + lastText.slice(end - this.starts[last]);
-        const made = cut(region);
-        return new TextSnapshot(document, version, [...pieces.slice(0, first), ...made, ...pieces.slice(last + 1)]);
+        // A region emptied leaves no empty piece behind, unless the whole text is empty.
+        const made = region === '' ? [] : cut(region);
+        const next = [...pieces.slice(0, first), ...made, ...pieces.slice(last + 1)];
+        return new TextSnapshot(document, version, next.length > 0 ? next : cut(''));
     }
 
     private lineStart(line: number): number {
@@ -198,7 +199,7 @@ export class TextSnapshot {
             const mid = (lo + hi + 1) >> 1;
             if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
         }
-        // An offset at a piece's end belongs to the next piece, unless it is the text's end.
+        // An offset at a piece's end is the next piece's start (the last piece holds the text's end).
         return lo;
     }
 }
