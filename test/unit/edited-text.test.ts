@@ -104,7 +104,16 @@ describe('EditedTextDocument', () => {
             expect(start.slice(c.oldEnd)).toBe(expected.slice(c.newEnd));
             expect(document.snapshot.slice(c.start, c.newEnd)).toBe(expected.slice(c.start, c.newEnd));
         }
-        expect(madeWhole.count).toBe(made);
+        // Several changes in one event (multi-cursor), the later before the earlier in the text.
+        const late = document.positionAt(expected.length - 50), early = document.positionAt(100);
+        document.update([{ range: { start: late, end: late }, text: 'L' }, { range: { start: early, end: { line: early.line, character: early.character + 2 } }, text: 'EEE' }], 20);
+        expected = expected.slice(0, expected.length - 50) + 'L' + expected.slice(expected.length - 50);
+        expected = expected.slice(0, 100) + 'EEE' + expected.slice(102);
+        expect(document.getText()).toBe(expected);
+        const both = document.changeSince(base) as { start: number; oldEnd: number; newEnd: number };
+        expect(start.slice(0, both.start)).toBe(expected.slice(0, both.start));
+        expect(start.slice(both.oldEnd)).toBe(expected.slice(both.newEnd));
+        expect(madeWhole.count).toBe(made + 1);
         expect(document.changeSince(document.snapshot)).toBe('none');
         expect(document.changeSince(TextSnapshot.of(start))).toBeUndefined();
         document.update([{ text: 'x' }], 50);
