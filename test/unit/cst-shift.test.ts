@@ -41,8 +41,10 @@ describe('the CST after a spliced edit', () => {
         const reads: { what: string; edit: [string, string]; which: (n: CstNode) => boolean; read: (n: CstNode) => unknown }[] = [
             { what: "leaves' ranges", edit: ['pod p1-0 10.244.1.2', 'pod p1-0 10.244.1.2\n    pod extra 10.244.1.9'], which: leaves, read: n => n.range },
             { what: "composites' ranges", edit: ['pod extra 10.244.1.9', 'pod extra 10.244.1.19\n'], which: composites, read: n => n.range },
-            { what: 'offsets and ends', edit: ['pod extra 10.244.1.19\n', 'pod extra 10.244.1.190'], which: () => true, read: n => [n.offset, n.end] },
-            { what: 'ranges, after lines went', edit: ['\n    pod extra 10.244.1.190', ''], which: () => true, read: n => n.range },
+            // Each of these changes the length of the text and not its lines, the next the other way round.
+            { what: "leaves' offsets", edit: ['pod extra 10.244.1.19\n', 'pod extra 10.244.1.190\n'], which: leaves, read: n => n.offset },
+            { what: "leaves' ends", edit: ['pod extra 10.244.1.190', 'pod extra 10.244.1.19'], which: leaves, read: n => n.end },
+            { what: 'ranges, after lines went', edit: ['\n    pod extra 10.244.1.19\n', ' '], which: () => true, read: n => n.range },
             { what: 'the rest of a line, moved by columns', edit: ['podCIDR 10.244.2.0/24', 'podCIDR 10.244.2.0/24 '], which: () => true, read: n => n.range },
         ];
         for (const { what, edit, which, read } of reads) {
