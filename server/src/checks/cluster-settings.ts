@@ -5,6 +5,7 @@
  * token, so a verdict kept under it (see `CleanNodes`) still holds.
  */
 import type { ClusterModel, Node } from '../model/types';
+import { sameList } from '../model/identity';
 
 export class ClusterSettings {
     private constructor(
@@ -46,10 +47,4 @@ function signature(model: ClusterModel): unknown[] {
         // Network objects are kept while their block is: identity says their CIDR, gateway, MTU and kind.
         model.networks.length, ...model.networks,
     ];
-}
-
-function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
 }

@@ -18,6 +18,7 @@
 import type { ClusterModel, Flow, FlowSource, FlowTarget, Node, Pod, Service } from '../model/types';
 import type { Disposition, Trace } from '../protocol/trace';
 import { traceForward } from '../sim/index';
+import { sameList } from '../model/identity';
 
 /** What unreachable-flow reads of a trace. */
 export interface FlowEnd {
@@ -80,12 +81,6 @@ function sameEndpoint(a: Pod, b: Pod): boolean {
     const x = a.containers, y = b.containers;
     if (x.length !== y.length) return false;
     for (let i = 0; i < x.length; i++) if (x[i].name !== y[i].name || x[i].port !== y[i].port) return false;
-    return true;
-}
-
-function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
 }
 

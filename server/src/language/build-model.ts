@@ -18,6 +18,7 @@ import type { CniGenerator } from '../model/generate';
 import { assembleNetns, defaultRoute, hostCidr, KERNEL, route } from '../model/netns';
 import { applySysctl, KUBEADM_SYSCTLS } from '../model/sysctls';
 import { LineIndex, type SourceText } from '../model/source-text';
+import { sameList } from '../model/identity';
 import { AddressTable } from '../model/address-table';
 import { derivedOrigin } from '../model/origin';
 import { NeighborTable } from '../model/neighbor-table';
@@ -1097,12 +1098,6 @@ function servicesChanged(before: readonly NodeImpl[], now: readonly NodeImpl[], 
 const keptNetworks = new WeakMap<ast.Network, Network>();
 /** What `keptOrBuilt` keeps of each node block's last build. */
 const keptNodes = new WeakMap<ast.Node, { readonly node: NodeImpl; readonly networks: readonly Network[]; readonly plugin: CniPlugin }>();
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-}
 
 /** Each node block's picks: (index of the pod in the node, index of the selecting service), in order. */
 const picksByBlock = new WeakMap<ast.Node, { readonly selectors: object; readonly picks: Int32Array }>();
