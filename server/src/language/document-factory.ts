@@ -14,12 +14,12 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { AstNode, LangiumDocument, TextDocument } from 'langium';
+import type { AstNode, LangiumDocument } from 'langium';
 import { DefaultLangiumDocumentFactory, DocumentState } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Document } from './generated/ast';
 import { clearSplices, editSince, recordParse, recordSplice, reparseBlock } from './block-reparse';
-import { EditedTextDocument } from './edited-text';
+import { EditedTextDocument, textLength } from './edited-text';
 import { dropShifts } from './cst-shift';
 import { spliceNameIndex } from './name-index';
 
@@ -55,7 +55,7 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
             dropShifts(rootCst);
             const empty = { $type: document.parseResult.value.$type, $document: document } as unknown as T;
             (document as { parseResult: LangiumDocument<T>['parseResult'] }).parseResult = { value: empty, lexerErrors: [], parserErrors: [] };
-            if (lengthOf(textDocument) >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
+            if (textLength(textDocument) >= COLLECT_BEFORE_PARSE_CHARS) collectGarbage();
         }
         // Langium reads the text and parses it in one go: the version read is the current one.
         const snapshot = textDocument instanceof EditedTextDocument ? textDocument.snapshot : undefined;
@@ -63,11 +63,6 @@ export class KnetDocumentFactory extends DefaultLangiumDocumentFactory {
         recordParse(updated.parseResult.value.$cstNode, snapshot);
         return updated;
     }
-}
-
-/** A text document's length, without making an open document's text whole. */
-function lengthOf(textDocument: TextDocument): number {
-    return textDocument instanceof EditedTextDocument ? textDocument.length : textDocument.getText().length;
 }
 
 let gc: (() => void) | undefined | null;

@@ -14,7 +14,7 @@
 import { type LangiumDocuments, URI } from 'langium';
 import { DefaultDocumentUpdateHandler, type LangiumSharedServices } from 'langium/lsp';
 import { canReparseBlock, editSince } from './block-reparse';
-import { EditedTextDocument } from './edited-text';
+import { textLength } from './edited-text';
 import type { TextDocumentChangeEvent } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 
@@ -49,8 +49,7 @@ export class KnetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
 
     override didChangeContent(change: TextDocumentChangeEvent<TextDocument>): void {
         const document = change.document;
-        // An open document's length, without making its text whole (`edited-text.ts`).
-        const length = document instanceof EditedTextDocument ? document.length : document.getText().length;
+        const length = textLength(document);
         let pause = pauseFor(length);
         if (pause > 0 && this.willSplice(document)) {
             // Inside a burst, wait for its next keystroke; after a quiet spell, build at once.

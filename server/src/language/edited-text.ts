@@ -362,6 +362,11 @@ function wellFormed(range: Range): Range {
     return start.line > end.line || (start.line === end.line && start.character > end.character) ? { start: end, end: start } : range;
 }
 
+/** A text document's length, without making an open document's text whole. */
+export function textLength(textDocument: TextDocument): number {
+    return textDocument instanceof EditedTextDocument ? textDocument.length : textDocument.getText().length;
+}
+
 /** For Langium's `TextDocuments`: open documents are `EditedTextDocument`s. */
 export const EditedTextDocuments: TextDocumentsConfiguration<EditedTextDocument> = {
     create(uri, languageId, version, content) {

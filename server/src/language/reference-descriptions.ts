@@ -13,7 +13,7 @@ import {
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import { CancellationToken } from 'vscode-languageserver';
-import type { KnetLinker } from './linker';
+import { type KnetLinker, CHECK_EVERY } from './linker';
 import { forEachReference } from './node-references';
 
 export class KnetReferenceDescriptionProvider extends DefaultReferenceDescriptionProvider {
@@ -32,8 +32,7 @@ export class KnetReferenceDescriptionProvider extends DefaultReferenceDescriptio
         const descriptions: ReferenceDescription[] = [];
         let step = 0;
         for (const node of sites) {
-            // An await per site costs a microtask each (20,000 sites at 5,000 nodes).
-            if ((++step & 255) === 0) await interruptAndCheck(cancelToken);
+            if ((++step & CHECK_EVERY) === 0) await interruptAndCheck(cancelToken);
             forEachReference(node, info => {
                 for (const d of this.describe(info)) descriptions.push(d);
             });
