@@ -14,7 +14,7 @@ import type { CheckContext } from './context';
 import type { Finding } from './finding';
 
 export class CleanNodes {
-    /** Parts run and parts answered from before, over every check, since start (for tests and the benchmark). */
+    /** Parts run and parts answered from before, over every check, since start (for tests). */
     static readonly counts = { run: 0, kept: 0 };
     private readonly clean = new WeakMap<Node, object>();
 

@@ -136,17 +136,13 @@ function linkOverlaps(ctx: CheckContext, node: Node, big: Item[]): Finding[] {
             const twin = seen.find(s => s.link.name !== link.name && overlaps(s.cidr, address));
             const span = hit || twin ? spanOf(link, i) : undefined;
             const label = `${link.name} ${formatCidr(address)} on ${node.name}`;
-            if (!span) {
-                seen.push(seenAs);
-                return;
-            }
-            if (hit) {
+            if (span && hit) {
                 out.push({
                     code: Codes.overlappingCidr, severity: 'error', span,
                     message: `${label} overlaps ${hit.label}: ${node.name} would send those addresses to ${link.name}`,
                     related: hit.span ? [{ span: hit.span, message: hit.label }] : undefined,
                 });
-            } else if (twin) {
+            } else if (span && twin) {
                 out.push({
                     code: Codes.overlappingCidr, severity: 'error', span,
                     message: `${label} overlaps ${twin.link.name} ${formatCidr(twin.cidr)} on the same node: the kernel routes the shared addresses to one device only`,

@@ -12,7 +12,7 @@ import { type BuildResult, buildModel, buildModelAsync } from './build-model';
 import { sourceOf } from './block-reparse';
 
 /** The text the document's tree was parsed from: an open document's version stays in pieces. */
-function textOf(document: LangiumDocument): string | TextSnapshot {
+function sourceText(document: LangiumDocument): string | TextSnapshot {
     const cst = document.parseResult.value.$cstNode;
     return cst ? sourceOf(cst) : document.textDocument.getText();
 }
@@ -26,7 +26,7 @@ export class ModelCache {
         const root = document.parseResult.value as Document;
         let result = this.cache.get(root);
         if (!result) {
-            result = buildModel(root, textOf(document));
+            result = buildModel(root, sourceText(document));
             this.cache.set(root, result);
         }
         return result;
@@ -41,7 +41,7 @@ export class ModelCache {
         const root = document.parseResult.value as Document;
         let result = this.cache.get(root);
         if (!result) {
-            result = await buildModelAsync(root, textOf(document), cancelToken);
+            result = await buildModelAsync(root, sourceText(document), cancelToken);
             // A synchronous `get` (a hover) may have built it meanwhile: keep the one others already hold.
             result = this.cache.get(root) ?? result;
             this.cache.set(root, result);
